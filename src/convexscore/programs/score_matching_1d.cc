@@ -1,0 +1,723 @@
+// Univariate score matching as an exact convex program, solved through its dual.
+//
+// The primal is an l1-regularised QP over a dictionary of ramps (or absolute values) with kinks
+// at the data. Its dual is a projection: the (scaled) predicted score u on the data, of least
+// norm, such that every dictionary column c satisfies |c_c + <column, u>| <= beta. Writing
+// U_i = (count_i) u_i, the inner products with right ramps are F(t_j) = sum_i U_i (t_i - t_j)_+
+// and with left ramps G(t_j) = sum_i U_i (t_j - t_i)_+: a twice-integrated measure, so every
+// constraint is a bound on a prefix or suffix sum of the slopes sigma of F. We solve the dual in
+// the variables sigma (U = differences of sigma, so the score is recovered without cancellation)
+// by a generic interior-point method whose Newton systems are solved through a banded sparse
+// embedding, then identify the active set and solve it exactly ("polish"). The primal network
+// is the vector of multipliers. Certificates are evaluated exactly from both points.
+// docs/theory.md has the derivation.
+#include "convexscore/programs/score_matching_1d.h"
+
+#include <Eigen/Sparse>
+#include <Eigen/SparseLU>
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <sstream>
+
+#include "convexscore/solvers/interior_point_qp.h"
+
+namespace convexscore {
+namespace {
+
+// Dictionary columns at a distinct data value t_j. "Closed" columns take the derivative at the
+// kink from the right ramp's active side; "shifted" ones realise the other one-sided limit.
+enum class ColumnKind { kRightClosed, kRightShifted, kLeftClosed, kLeftShifted, kAbsPlus, kAbsMinus };
+
+struct Column {
+  int j = -1;
+  ColumnKind kind = ColumnKind::kRightClosed;
+};
+
+// One dual constraint: -beta + lower0 <= alpha * F(t_j) + gamma * G(t_j) <= beta + upper0.
+// Reaching the lower bound activates col_lower with a positive coefficient, the upper bound
+// col_upper with a negative one.
+struct Row {
+  int j = 0;
+  double alpha = 0.0, gamma = 0.0;
+  double lower0 = 0.0, upper0 = 0.0;
+  Column col_lower, col_upper;
+};
+
+struct Problem {
+  Activation activation = Activation::kRelu;
+  bool skip = false;
+  int n = 0, m = 0;
+  double center = 0.0;       // data mean; t are centred on it
+  std::vector<double> t, k;  // distinct values (centred) and counts
+  std::vector<double> h;     // gaps t_{j+1} - t_j
+  // Derivative sums of each column kind at j, divided by n: c = (1/n) sum_i k_i col'(t_i).
+  std::vector<double> ge, gt, le, lt;  // N(x >= t_j)/n etc.
+  std::vector<Row> rows;     // every constraint, including those fixed by the geometry
+  std::vector<int> free_rows;  // indices into rows that depend on sigma on the affine set
+  double variance = 0.0;
+};
+
+double ColumnDerivativeMean(const Problem& p, const Column& c) {
+  switch (c.kind) {
+    case ColumnKind::kRightClosed: return p.ge[c.j];
+    case ColumnKind::kRightShifted: return p.gt[c.j];
+    case ColumnKind::kLeftClosed: return -p.le[c.j];
+    case ColumnKind::kLeftShifted: return -p.lt[c.j];
+    case ColumnKind::kAbsPlus: return p.ge[c.j] - p.lt[c.j];
+    case ColumnKind::kAbsMinus: return p.gt[c.j] - p.le[c.j];
+  }
+  return 0.0;
+}
+
+// A row is pinned when its functional is constant on the dual's affine set: F(t_m) = 0 and
+// G(t_1) = 0 always; with the skip term also F(t_1) = -1 and G(t_m) = 1.
+bool RowIsPinned(const Problem& p, const Row& r) {
+  const bool first = r.j == 0, last = r.j == p.m - 1;
+  if (p.skip) return first || last;
+  return (last && r.gamma == 0.0) || (first && r.alpha == 0.0);
+}
+
+Problem BuildProblem(const Sample1D& data, Activation activation, bool skip) {
+  Problem p;
+  p.activation = activation;
+  p.skip = skip;
+  p.n = data.n;
+  p.m = data.distinct();
+  p.center = data.mean;
+  p.variance = data.variance;
+  const int m = p.m;
+  const double n = p.n;
+  p.t.resize(m);
+  p.k.resize(m);
+  for (int j = 0; j < m; ++j) {
+    p.t[j] = data.values[j] - data.mean;
+    p.k[j] = data.counts[j];
+  }
+  p.h.resize(m - 1);
+  for (int j = 0; j + 1 < m; ++j) p.h[j] = data.values[j + 1] - data.values[j];
+  p.ge.resize(m); p.gt.resize(m); p.le.resize(m); p.lt.resize(m);
+  double below = 0.0;  // points strictly below t_j
+  for (int j = 0; j < m; ++j) {
+    p.lt[j] = below / n;
+    p.le[j] = (below + p.k[j]) / n;
+    p.ge[j] = (n - below) / n;
+    p.gt[j] = (n - below - p.k[j]) / n;
+    below += p.k[j];
+  }
+  for (int j = 0; j < m; ++j) {
+    if (activation == Activation::kRelu) {
+      // Right ramps: F(t_j) + c in [-beta, beta] for c = ge (closed) and gt (shifted).
+      p.rows.push_back({j, 1.0, 0.0, -p.gt[j], -p.ge[j],
+                        {j, ColumnKind::kRightShifted}, {j, ColumnKind::kRightClosed}});
+      // Left ramps: G(t_j) + c for c = -le (closed) and -lt (shifted). With the skip term a
+      // left ramp is a right ramp minus the free linear term, and G = F + 1: its row would
+      // repeat the right ramp's row exactly, so it is left out.
+      if (!skip) {
+        p.rows.push_back({j, 0.0, 1.0, p.le[j], p.lt[j],
+                          {j, ColumnKind::kLeftClosed}, {j, ColumnKind::kLeftShifted}});
+      }
+    } else {
+      // |x - t_j| = right + left ramp: F + G + c for c = ge - lt (sign(0) = +1), gt - le (-1).
+      p.rows.push_back({j, 1.0, 1.0, -(p.gt[j] - p.le[j]), -(p.ge[j] - p.lt[j]),
+                        {j, ColumnKind::kAbsMinus}, {j, ColumnKind::kAbsPlus}});
+    }
+  }
+  for (int r = 0; r < static_cast<int>(p.rows.size()); ++r) {
+    if (!RowIsPinned(p, p.rows[r])) p.free_rows.push_back(r);
+  }
+  return p;
+}
+
+// F(t_j) and G(t_j) from sigma (the slopes of F between consecutive data values):
+// F(t_j) = -sum_{i >= j} h_i sigma_i, G(t_j) = sum_{i < j} h_i sigma_i.
+void FunctionalsFromSlopes(const Problem& p, const Eigen::VectorXd& sigma, Eigen::VectorXd& F,
+                           Eigen::VectorXd& G) {
+  const int m = p.m;
+  F.setZero(m);
+  G.setZero(m);
+  for (int j = m - 2; j >= 0; --j) F[j] = F[j + 1] - p.h[j] * sigma[j];
+  for (int j = 1; j < m; ++j) G[j] = G[j - 1] + p.h[j - 1] * sigma[j - 1];
+}
+
+// F and G of an arbitrary dual measure U (used for the zero network's dual point).
+void FunctionalsFromMeasure(const Problem& p, const std::vector<double>& U, std::vector<double>& F,
+                            std::vector<double>& G) {
+  const int m = p.m;
+  F.assign(m, 0.0);
+  G.assign(m, 0.0);
+  double mass = 0.0, moment = 0.0;
+  for (int j = m - 1; j >= 0; --j) {  // F(t_j) = sum_{i>j} U_i t_i - t_j sum_{i>j} U_i
+    F[j] = moment - p.t[j] * mass;
+    mass += U[j];
+    moment += U[j] * p.t[j];
+  }
+  mass = moment = 0.0;
+  for (int j = 0; j < m; ++j) {  // G(t_j) = t_j sum_{i<j} U_i - sum_{i<j} U_i t_i
+    G[j] = p.t[j] * mass - moment;
+    mass += U[j];
+    moment += U[j] * p.t[j];
+  }
+}
+
+// The score on the data implied by sigma: U_i = sigma_i - sigma_{i-1}, f_i = n U_i / k_i.
+Eigen::VectorXd ScoreFromSlopes(const Problem& p, const Eigen::VectorXd& sigma) {
+  Eigen::VectorXd f(p.m);
+  for (int i = 0; i < p.m; ++i) {
+    const double right = i < p.m - 1 ? sigma[i] : 0.0;
+    const double left = i > 0 ? sigma[i - 1] : 0.0;
+    f[i] = p.n * (right - left) / p.k[i];
+  }
+  return f;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The dual as an implicit QP for the interior-point method. Variables sigma (m - 1); rows are the
+// free constraint rows. Newton systems (H + C^T diag(d) C) dx = r (with the skip equality
+// G(t_m) = 1 kept) are solved through a sparse banded embedding that introduces F, G and their
+// adjoints as unknowns, so the dense prefix-sum structure of C is never formed.
+class SlopeDualOperator : public QpOperator {
+ public:
+  explicit SlopeDualOperator(const Problem& p) : p_(p) {
+    const int m = p.m;
+    // Unknown layout interleaved by index so that the embedding is banded.
+    sigma_.assign(m, -1); F_.resize(m); G_.resize(m); lam_.resize(m); mu_.resize(m);
+    int next = 0;
+    for (int j = 0; j < m; ++j) {
+      if (j < m - 1) sigma_[j] = next++;
+      F_[j] = next++;
+      G_[j] = next++;
+      lam_[j] = next++;
+      mu_[j] = next++;
+    }
+    nu_ = p.skip ? next++ : -1;
+    size_ = next;
+  }
+
+  int num_variables() const override { return p_.m - 1; }
+  int num_rows() const override { return static_cast<int>(p_.free_rows.size()); }
+  // With the skip term: G(t_m) = sum_i h_i sigma_i = 1.
+  int num_equalities() const override { return p_.skip ? 1 : 0; }
+  void ApplyEqualitiesTransposed(const Eigen::VectorXd& nu, Eigen::VectorXd& y) const override {
+    y.setZero(p_.m - 1);
+    if (p_.skip) {
+      for (int i = 0; i + 1 < p_.m; ++i) y[i] = nu[0] * p_.h[i];
+    }
+  }
+
+  void ApplyHessian(const Eigen::VectorXd& x, Eigen::VectorXd& y) const override {
+    const Eigen::VectorXd f = ScoreFromSlopes(p_, x);
+    y.resize(p_.m - 1);
+    for (int i = 0; i + 1 < p_.m; ++i) y[i] = f[i] - f[i + 1];
+  }
+
+  void ApplyRows(const Eigen::VectorXd& x, Eigen::VectorXd& v) const override {
+    Eigen::VectorXd F, G;
+    FunctionalsFromSlopes(p_, x, F, G);
+    v.resize(num_rows());
+    for (int q = 0; q < num_rows(); ++q) {
+      const Row& r = p_.rows[p_.free_rows[q]];
+      v[q] = r.alpha * F[r.j] + r.gamma * G[r.j];
+    }
+  }
+
+  void ApplyRowsTransposed(const Eigen::VectorXd& w, Eigen::VectorXd& y) const override {
+    const int m = p_.m;
+    std::vector<double> a(m, 0.0), b(m, 0.0);
+    for (int q = 0; q < num_rows(); ++q) {
+      const Row& r = p_.rows[p_.free_rows[q]];
+      a[r.j] += r.alpha * w[q];
+      b[r.j] += r.gamma * w[q];
+    }
+    // dF_j/dsigma_i = -h_i [i >= j], dG_j/dsigma_i = h_i [i < j].
+    y.resize(m - 1);
+    double prefix_a = 0.0, suffix_b = 0.0;
+    for (int j = 0; j < m; ++j) suffix_b += b[j];
+    for (int i = 0; i + 1 < m; ++i) {
+      prefix_a += a[i];
+      suffix_b -= b[i];
+      y[i] = p_.h[i] * (suffix_b - prefix_a);
+    }
+  }
+
+  bool FactorizeNewton(const Eigen::VectorXd& d) override {
+    d_ = d;
+    std::vector<Eigen::Triplet<double>> entries;
+    AddCommonEntries(entries);
+    for (int q = 0; q < num_rows(); ++q) {
+      const Row& r = p_.rows[p_.free_rows[q]];
+      AddSymmetric(entries, F_[r.j], F_[r.j], d[q] * r.alpha * r.alpha);
+      AddSymmetric(entries, G_[r.j], G_[r.j], d[q] * r.gamma * r.gamma);
+      AddSymmetric(entries, F_[r.j], G_[r.j], d[q] * r.alpha * r.gamma);
+    }
+    return Factorize(entries, size_);
+  }
+
+  void SolveNewton(const Eigen::VectorXd& rhs, Eigen::VectorXd& dx,
+                   Eigen::VectorXd& dnu) const override {
+    const int m = p_.m;
+    Eigen::VectorXd b = Eigen::VectorXd::Zero(size_), sol;
+    for (int i = 0; i + 1 < m; ++i) b[sigma_[i]] = rhs[i];
+    sol = lu_.solve(b);
+    double nu = nu_ >= 0 ? sol[nu_] : 0.0;
+    dx.resize(m - 1);
+    for (int i = 0; i + 1 < m; ++i) dx[i] = sol[sigma_[i]];
+    // Iterative refinement against the reduced system, evaluated exactly by prefix sums.
+    for (int pass = 0; pass < 2; ++pass) {
+      Eigen::VectorXd hx, cx, ctw;
+      ApplyHessian(dx, hx);
+      ApplyRows(dx, cx);
+      ApplyRowsTransposed(d_.cwiseProduct(cx), ctw);
+      Eigen::VectorXd res = rhs - hx - ctw;
+      double eq_res = 0.0;
+      if (nu_ >= 0) {
+        for (int i = 0; i + 1 < m; ++i) res[i] -= nu * p_.h[i];
+        for (int i = 0; i + 1 < m; ++i) eq_res -= p_.h[i] * dx[i];
+      }
+      b.setZero();
+      for (int i = 0; i + 1 < m; ++i) b[sigma_[i]] = res[i];
+      if (nu_ >= 0) b[nu_] = eq_res;
+      sol = lu_.solve(b);
+      for (int i = 0; i + 1 < m; ++i) dx[i] += sol[sigma_[i]];
+      if (nu_ >= 0) nu += sol[nu_];
+    }
+    dnu.setConstant(num_equalities(), nu);
+  }
+
+  // Solves min 1/2 sigma^T H sigma subject to the given rows held at the given values (and the
+  // skip equality) exactly. Returns false if the system is singular.
+  bool SolveEqualityQp(const std::vector<int>& active, const std::vector<double>& targets,
+                       Eigen::VectorXd& sigma, std::vector<double>& multipliers) {
+    std::vector<Eigen::Triplet<double>> entries;
+    AddCommonEntries(entries);
+    const int total = size_ + static_cast<int>(active.size());
+    Eigen::VectorXd b = Eigen::VectorXd::Zero(total);
+    for (size_t a = 0; a < active.size(); ++a) {
+      const Row& r = p_.rows[p_.free_rows[active[a]]];
+      const int kappa = size_ + static_cast<int>(a);
+      if (r.alpha != 0.0) AddSymmetric(entries, F_[r.j], kappa, r.alpha);
+      if (r.gamma != 0.0) AddSymmetric(entries, G_[r.j], kappa, r.gamma);
+      b[kappa] = targets[a];
+    }
+    if (nu_ >= 0) b[nu_] = 1.0;  // G(t_m) = sum_i h_i sigma_i = 1
+    if (!Factorize(entries, total)) return false;
+    const Eigen::VectorXd sol = lu_.solve(b);
+    if (!sol.allFinite()) return false;
+    sigma.resize(p_.m - 1);
+    for (int i = 0; i + 1 < p_.m; ++i) sigma[i] = sol[sigma_[i]];
+    multipliers.resize(active.size());
+    for (size_t a = 0; a < active.size(); ++a) multipliers[a] = sol[size_ + a];
+    return true;
+  }
+
+ private:
+  static void AddSymmetric(std::vector<Eigen::Triplet<double>>& e, int i, int j, double v) {
+    e.emplace_back(i, j, v);
+    if (i != j) e.emplace_back(j, i, v);
+  }
+
+  // The Hessian of the dual objective and the definitions of F and G in terms of sigma.
+  void AddCommonEntries(std::vector<Eigen::Triplet<double>>& e) const {
+    const int m = p_.m;
+    const double n = p_.n;
+    for (int i = 0; i + 1 < m; ++i) {
+      // H = D^T diag(n/k) D with (D sigma)_i = sigma_i - sigma_{i-1}.
+      AddSymmetric(e, sigma_[i], sigma_[i], n / p_.k[i] + n / p_.k[i + 1]);
+      if (i + 2 < m) AddSymmetric(e, sigma_[i], sigma_[i + 1], -n / p_.k[i + 1]);
+      // lambda_i: F_i - F_{i+1} + h_i sigma_i = 0;  mu_{i+1}: G_{i+1} - G_i - h_i sigma_i = 0.
+      AddSymmetric(e, lam_[i], F_[i], 1.0);
+      AddSymmetric(e, lam_[i], F_[i + 1], -1.0);
+      AddSymmetric(e, lam_[i], sigma_[i], p_.h[i]);
+      AddSymmetric(e, mu_[i + 1], G_[i + 1], 1.0);
+      AddSymmetric(e, mu_[i + 1], G_[i], -1.0);
+      AddSymmetric(e, mu_[i + 1], sigma_[i], -p_.h[i]);
+    }
+    AddSymmetric(e, lam_[m - 1], F_[m - 1], 1.0);  // F(t_m) = 0
+    AddSymmetric(e, mu_[0], G_[0], 1.0);           // G(t_1) = 0
+    if (nu_ >= 0) AddSymmetric(e, nu_, G_[m - 1], 1.0);
+    // Keep every diagonal entry in the pattern so that the LU sees a fixed structure.
+    for (int j = 0; j < m; ++j) {
+      e.emplace_back(F_[j], F_[j], 0.0);
+      e.emplace_back(G_[j], G_[j], 0.0);
+    }
+  }
+
+  bool Factorize(const std::vector<Eigen::Triplet<double>>& entries, int size) {
+    Eigen::SparseMatrix<double> K(size, size);
+    K.setFromTriplets(entries.begin(), entries.end());
+    K.makeCompressed();
+    lu_.analyzePattern(K);
+    lu_.factorize(K);
+    return lu_.info() == Eigen::Success;
+  }
+
+  const Problem& p_;
+  std::vector<int> sigma_, F_, G_, lam_, mu_;
+  int nu_ = -1, size_ = 0;
+  Eigen::VectorXd d_;
+  Eigen::SparseLU<Eigen::SparseMatrix<double>, Eigen::COLAMDOrdering<int>> lu_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// The primal side: dictionary coefficients y, the profiled output bias / skip weight, the primal
+// objective evaluated exactly in O(m) by prefix sums.
+struct PrimalPoint {
+  std::vector<std::pair<Column, double>> coefficients;
+  double output_bias = 0.0;  // in centred coordinates
+  double skip = 0.0;
+  Eigen::VectorXd score;     // f at the distinct values
+  double objective = 0.0;
+};
+
+PrimalPoint EvaluatePrimal(const Problem& p, std::vector<std::pair<Column, double>> coefficients,
+                           double beta) {
+  const int m = p.m;
+  const double n = p.n;
+  PrimalPoint out;
+  // Value coefficients of right ramps (x - t_j)_+ and left ramps (t_j - x)_+ at each j.
+  std::vector<double> right(m, 0.0), left(m, 0.0);
+  double linear = 0.0, penalty = 0.0;
+  for (const auto& [c, y] : coefficients) {
+    switch (c.kind) {
+      case ColumnKind::kRightClosed: case ColumnKind::kRightShifted: right[c.j] += y; break;
+      case ColumnKind::kLeftClosed: case ColumnKind::kLeftShifted: left[c.j] += y; break;
+      case ColumnKind::kAbsPlus: case ColumnKind::kAbsMinus: right[c.j] += y; left[c.j] += y; break;
+    }
+    linear += y * ColumnDerivativeMean(p, c);
+    penalty += std::abs(y);
+  }
+  Eigen::VectorXd z(m);
+  double sum = 0.0, moment = 0.0;
+  for (int i = 0; i < m; ++i) {  // sum_{j<i} right_j (t_i - t_j)
+    z[i] = p.t[i] * sum - moment;
+    sum += right[i];
+    moment += right[i] * p.t[i];
+  }
+  sum = moment = 0.0;
+  for (int i = m - 1; i >= 0; --i) {  // sum_{j>i} left_j (t_j - t_i)
+    z[i] += moment - p.t[i] * sum;
+    sum += left[i];
+    moment += left[i] * p.t[i];
+  }
+  // Profile out the unpenalised terms (t is centred, so the mean of t is 0).
+  double mean_z = 0.0, mean_tz = 0.0, mean_tt = 0.0;
+  for (int i = 0; i < m; ++i) {
+    mean_z += p.k[i] * z[i] / n;
+    mean_tz += p.k[i] * p.t[i] * z[i] / n;
+    mean_tt += p.k[i] * p.t[i] * p.t[i] / n;
+  }
+  out.output_bias = -mean_z;
+  if (p.skip) out.skip = -(mean_tz + 1.0) / mean_tt;
+  out.score = z.array() + out.output_bias + out.skip * Eigen::Map<const Eigen::ArrayXd>(p.t.data(), m);
+  double quad = 0.0;
+  for (int i = 0; i < m; ++i) quad += p.k[i] * out.score[i] * out.score[i];
+  out.objective = quad / (2.0 * n) + linear + (p.skip ? out.skip : 0.0) + beta * penalty;
+  out.coefficients = std::move(coefficients);
+  return out;
+}
+
+// Dual objective at sigma (the dual is max -(1/2n) sum k f^2 with f the score implied by sigma).
+double DualObjective(const Problem& p, const Eigen::VectorXd& f) {
+  double quad = 0.0;
+  for (int i = 0; i < p.m; ++i) quad += p.k[i] * f[i] * f[i];
+  return -quad / (2.0 * p.n);
+}
+
+// Worst violation of the free rows' bounds at sigma (<= 0 means dual feasible).
+double DualInfeasibility(const Problem& p, const SlopeDualOperator& op, const Eigen::VectorXd& sigma,
+                         double beta) {
+  Eigen::VectorXd v;
+  op.ApplyRows(sigma, v);
+  double worst = -std::numeric_limits<double>::infinity();
+  for (int q = 0; q < op.num_rows(); ++q) {
+    const Row& r = p.rows[p.free_rows[q]];
+    worst = std::max({worst, (-beta + r.lower0) - v[q], v[q] - (beta + r.upper0)});
+  }
+  return worst;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+Thresholds1D ScoreMatching1DThresholds(const Sample1D& data, Activation activation, bool skip) {
+  const Problem p = BuildProblem(data, activation, skip);
+  Thresholds1D th;
+  // beta_max: the zero network's dual point (u = 0, or the Gaussian score with the skip term)
+  // must satisfy every row: beta >= lower0 - v and beta >= v - upper0.
+  std::vector<double> U(p.m, 0.0), F, G;
+  if (skip) {
+    for (int j = 0; j < p.m; ++j) U[j] = -p.k[j] * p.t[j] / (p.variance * p.n);
+  }
+  FunctionalsFromMeasure(p, U, F, G);
+  if (skip) {  // exact values of the pinned functionals (the formula above rounds them)
+    F[0] = -1.0; G[p.m - 1] = 1.0;
+  }
+  F[p.m - 1] = 0.0; G[0] = 0.0;
+  for (const Row& r : p.rows) {
+    const double v = r.alpha * F[r.j] + r.gamma * G[r.j];
+    th.beta_max = std::max({th.beta_max, r.lower0 - v, v - r.upper0});
+  }
+  // beta_min: the smallest beta for which the dual rows can hold at once. F(t_j) is free for
+  // interior j; F(t_1) = M and G(t_j) = F(t_j) - M, with M free (M = -1 with the skip term).
+  // Every condition reads a beta >= c + e M; minimise the upper envelope over M exactly.
+  struct Line { double a, c, e; };
+  std::vector<Line> lines;
+  std::map<int, std::vector<const Row*>> interior;
+  for (const Row& r : p.rows) {
+    const bool first = r.j == 0, last = r.j == p.m - 1;
+    if (first || last) {
+      // functional = kappa * M (+ 0): alpha F(t_1) = alpha M; at the last value gamma G = -gamma M.
+      double kappa = 0.0;
+      if (first) kappa += r.alpha;
+      if (last) kappa -= r.gamma;
+      lines.push_back({1.0, r.lower0, -kappa});
+      lines.push_back({1.0, -r.upper0, kappa});
+    } else {
+      interior[r.j].push_back(&r);
+    }
+  }
+  for (const auto& [j, rs] : interior) {
+    for (const Row* a : rs) {
+      for (const Row* b : rs) {
+        const double sa = a->alpha + a->gamma, sb = b->alpha + b->gamma;
+        lines.push_back({sa + sb, sb * a->lower0 - sa * b->upper0, sb * a->gamma - sa * b->gamma});
+      }
+    }
+  }
+  // Upper envelope g(M) = max_k (c_k + e_k M) / a_k; keep the highest line of each slope.
+  std::map<double, double> best;  // slope -> intercept
+  for (const Line& l : lines) {
+    const double slope = skip ? 0.0 : l.e / l.a;
+    const double intercept = skip ? (l.c - l.e) / l.a : l.c / l.a;  // skip: M = -1
+    auto it = best.find(slope);
+    if (it == best.end() || intercept > it->second) best[slope] = intercept;
+  }
+  auto envelope = [&](double M) {
+    double g = -std::numeric_limits<double>::infinity();
+    for (const auto& [s, c] : best) g = std::max(g, c + s * M);
+    return g;
+  };
+  double beta_min = std::numeric_limits<double>::infinity();
+  bool has_pos = false, has_neg = false;
+  for (const auto& [s, c] : best) { has_pos |= s > 0; has_neg |= s < 0; }
+  if (!has_pos || !has_neg) {
+    double flat = -std::numeric_limits<double>::infinity();
+    if (best.count(0.0)) flat = best[0.0];
+    beta_min = flat;
+  } else {
+    for (const auto& [s1, c1] : best) {
+      for (const auto& [s2, c2] : best) {
+        if (s1 < s2) beta_min = std::min(beta_min, envelope((c1 - c2) / (s2 - s1)));
+      }
+    }
+  }
+  th.beta_min = std::max(beta_min, 0.0);
+  return th;
+}
+
+ScoreMatching1DResult FitScoreMatching1D(const Sample1D& data, const ScoreMatching1DOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  const double beta = options.beta;
+  if (!std::isfinite(beta) || beta <= 0.0) {
+    std::ostringstream msg;
+    msg << "beta must be a positive number, got " << beta;
+    throw Error(msg.str());
+  }
+  ScoreMatching1DResult result;
+  result.thresholds = ScoreMatching1DThresholds(data, options.activation, options.skip);
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  // At beta_min itself the optimum can still be attained; only rounding separates the two.
+  if (beta < result.thresholds.beta_min * (1.0 - 1e-12)) {
+    std::ostringstream msg;
+    msg.precision(10);
+    msg << "beta = " << beta << " is below beta_min = " << result.thresholds.beta_min
+        << ": the score-matching objective is unbounded below";
+    result.summary.status = SolveStatus::kUnbounded;
+    result.summary.message = msg.str();
+    result.summary.objective = -std::numeric_limits<double>::infinity();
+    result.summary.seconds = elapsed();
+    return result;
+  }
+  const Problem p = BuildProblem(data, options.activation, options.skip);
+  SlopeDualOperator op(p);
+  const int rows = op.num_rows();
+  Eigen::VectorXd lower(rows), upper(rows);
+  // Rows whose box has (numerically) closed up at beta_min are equalities: the interior-point
+  // method sees them slightly widened, the polish holds them exactly with a free-sign multiplier.
+  std::vector<bool> closed(rows, false);
+  for (int q = 0; q < rows; ++q) {
+    lower[q] = -beta + p.rows[p.free_rows[q]].lower0;
+    upper[q] = beta + p.rows[p.free_rows[q]].upper0;
+    if (upper[q] - lower[q] <= 1e-12 * beta) {
+      closed[q] = true;
+      const double mid = 0.5 * (lower[q] + upper[q]);
+      lower[q] = mid - 1e-12 * beta;
+      upper[q] = mid + 1e-12 * beta;
+    }
+  }
+  // Start at the zero network's dual point (it satisfies the skip equality exactly).
+  Eigen::VectorXd sigma0 = Eigen::VectorXd::Zero(p.m - 1);
+  if (p.skip) {
+    double cumulative = 0.0;
+    for (int i = 0; i + 1 < p.m; ++i) {
+      cumulative += -p.k[i] * p.t[i] / (p.variance * p.n);
+      sigma0[i] = cumulative;
+    }
+  }
+
+  // A candidate answer: dual slopes, primal coefficients, and their exact certificate.
+  struct Candidate {
+    Eigen::VectorXd sigma;
+    PrimalPoint primal;
+    double dual = 0.0, gap = std::numeric_limits<double>::infinity(), infeasibility = 0.0;
+    bool polished = false;
+  };
+  auto certify = [&](Candidate& c) {
+    const Eigen::VectorXd f = ScoreFromSlopes(p, c.sigma);
+    c.dual = DualObjective(p, f);
+    c.infeasibility = std::max(0.0, DualInfeasibility(p, op, c.sigma, beta));
+    c.gap = c.primal.objective - c.dual;
+  };
+
+  InteriorPointOptions ipm;
+  ipm.max_iterations = options.max_iterations;
+  Candidate best;
+  int iterations = 0;
+  if (rows > 0) {
+    InteriorPointState st = SolveBoundedQp(op, lower, upper, sigma0, ipm);
+    iterations = st.iterations;
+    // The IPM's own answer: multipliers as coefficients.
+    Candidate from_ipm;
+    from_ipm.sigma = st.x;
+    std::vector<std::pair<Column, double>> coef;
+    std::vector<int> active;
+    std::vector<double> targets;
+    bool ambiguous = false;
+    for (int q = 0; q < rows; ++q) {
+      const Row& r = p.rows[p.free_rows[q]];
+      if (st.dual_lower[q] != 0.0) coef.push_back({r.col_lower, st.dual_lower[q]});
+      if (st.dual_upper[q] != 0.0) coef.push_back({r.col_upper, -st.dual_upper[q]});
+      if (closed[q]) {
+        active.push_back(q);
+        targets.push_back(0.5 * (lower[q] + upper[q]));
+        continue;
+      }
+      const bool at_lower = st.dual_lower[q] > st.slack_lower[q];
+      const bool at_upper = st.dual_upper[q] > st.slack_upper[q];
+      ambiguous |= at_lower && at_upper;
+      if (at_lower) { active.push_back(q); targets.push_back(lower[q]); }
+      if (at_upper) { active.push_back(q); targets.push_back(upper[q]); }
+    }
+    from_ipm.primal = EvaluatePrimal(p, std::move(coef), beta);
+    certify(from_ipm);
+    best = from_ipm;
+    // The same multipliers restricted to the identified active rows: exact zeros elsewhere,
+    // so that the network has only the neurons the optimum needs. Kept if still certified.
+    Candidate trimmed;
+    trimmed.sigma = st.x;
+    std::vector<std::pair<Column, double>> trimmed_coef;
+    for (size_t a = 0; a < active.size(); ++a) {
+      const int q = active[a];
+      const Row& r = p.rows[p.free_rows[q]];
+      if (targets[a] == lower[q] || closed[q]) trimmed_coef.push_back({r.col_lower, st.dual_lower[q]});
+      if (targets[a] == upper[q] || closed[q]) trimmed_coef.push_back({r.col_upper, -st.dual_upper[q]});
+    }
+    trimmed.primal = EvaluatePrimal(p, std::move(trimmed_coef), beta);
+    certify(trimmed);
+    if (trimmed.gap <= std::max(best.gap, options.gap_tolerance * std::max(1.0, std::abs(trimmed.dual)))) {
+      best = trimmed;
+    }
+    // Polish: solve the identified active set exactly and keep it if it certifies better.
+    Candidate polished;
+    std::vector<double> kappa;
+    if (!ambiguous && op.SolveEqualityQp(active, targets, polished.sigma, kappa)) {
+      bool signs_ok = true;
+      std::vector<std::pair<Column, double>> pc;
+      for (size_t a = 0; a < active.size(); ++a) {
+        const Row& r = p.rows[p.free_rows[active[a]]];
+        const double y = -kappa[a];  // coefficient = -(multiplier of the equality)
+        const bool is_upper = closed[active[a]] ? y < 0.0 : targets[a] == upper[active[a]];
+        if (is_upper ? y > 0.0 : y < 0.0) signs_ok = false;
+        if (y != 0.0) pc.push_back({is_upper ? r.col_upper : r.col_lower, y});
+      }
+      if (signs_ok) {
+        polished.primal = EvaluatePrimal(p, std::move(pc), beta);
+        polished.polished = true;
+        certify(polished);
+        const double scale = std::max(1.0, std::abs(polished.dual));
+        if (polished.infeasibility <= 1e-12 * scale && polished.gap <= best.gap + 1e-15 * scale) {
+          best = polished;
+        } else if (polished.infeasibility <= 1e-12 * scale && best.infeasibility > 0.0) {
+          best = polished;
+        }
+      }
+    }
+  } else {
+    // Nothing is free (two distinct values with the skip term): sigma is fixed by the equality.
+    best.sigma = sigma0;
+    best.primal = EvaluatePrimal(p, {}, beta);
+    certify(best);
+  }
+
+  const double scale = std::max(1.0, std::abs(best.primal.objective));
+  SolveSummary& s = result.summary;
+  s.objective = best.primal.objective;
+  s.dual_objective = best.dual;
+  s.duality_gap = best.gap;
+  s.relative_gap = best.gap / scale;
+  const Eigen::VectorXd f_dual = ScoreFromSlopes(p, best.sigma);
+  const double stationarity = (best.primal.score - f_dual).lpNorm<Eigen::Infinity>() /
+                              std::max(1.0, f_dual.lpNorm<Eigen::Infinity>());
+  s.kkt_residual = std::max(stationarity, best.infeasibility / scale);
+  s.iterations = iterations;
+  s.polished = best.polished;
+  const bool certified = std::abs(s.relative_gap) <= options.gap_tolerance &&
+                         best.infeasibility <= 1e-12 * scale;
+  s.status = certified ? SolveStatus::kOptimal : SolveStatus::kIterationLimit;
+  {
+    std::ostringstream msg;
+    msg.precision(3);
+    msg << (certified ? "optimal" : "stopped before the tolerance") << ": relative duality gap "
+        << s.relative_gap << " after " << iterations << " interior-point iterations"
+        << (best.polished ? " (active set polished)" : "");
+    s.message = msg.str();
+  }
+
+  // Reconstruct the network in the data's own coordinates. One-sided kinks are realised by a
+  // shift far below the spacing of the data (docs/theory.md, "derivative at a kink").
+  Network1D& net = result.network;
+  net.activation = options.activation;
+  for (const auto& [c, y] : best.primal.coefficients) {
+    if (y == 0.0) continue;
+    const double tj = data.values[c.j];
+    double gap_right = c.j + 1 < p.m ? data.values[c.j + 1] - tj : 1.0;
+    double gap_left = c.j > 0 ? tj - data.values[c.j - 1] : 1.0;
+    const double ulp = std::nextafter(std::abs(tj), INFINITY) - std::abs(tj);
+    auto shift = [&](double gap) { return std::max(gap * 1e-12, 16.0 * ulp); };
+    double kink = tj, orientation = 1.0;
+    switch (c.kind) {
+      case ColumnKind::kRightClosed: case ColumnKind::kAbsPlus: break;
+      case ColumnKind::kRightShifted: case ColumnKind::kAbsMinus: kink = tj + shift(gap_right); break;
+      case ColumnKind::kLeftClosed: orientation = -1.0; break;
+      case ColumnKind::kLeftShifted: orientation = -1.0; kink = tj - shift(gap_left); break;
+    }
+    const double scale_y = std::sqrt(std::abs(y));
+    Neuron1D u;
+    u.w = orientation * scale_y;
+    u.b = -u.w * kink;
+    u.a = (y > 0.0 ? 1.0 : -1.0) * scale_y;
+    net.neurons.push_back(u);
+  }
+  net.skip = best.primal.skip;
+  net.output_bias = best.primal.output_bias - best.primal.skip * p.center;
+  result.active_neurons = static_cast<int>(net.neurons.size());
+  result.score_on_data.assign(best.primal.score.data(), best.primal.score.data() + p.m);
+  s.seconds = elapsed();
+  return result;
+}
+
+}  // namespace convexscore

@@ -1,0 +1,137 @@
+#include "convexscore/solvers/interior_point_qp.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace convexscore {
+namespace {
+
+// Largest alpha keeping v + alpha dv >= 0 (infinite when nothing blocks).
+double MaxStep(const Eigen::VectorXd& v, const Eigen::VectorXd& dv) {
+  double alpha = std::numeric_limits<double>::infinity();
+  for (Eigen::Index i = 0; i < v.size(); ++i) {
+    if (dv[i] < 0.0) alpha = std::min(alpha, -v[i] / dv[i]);
+  }
+  return alpha;
+}
+
+struct Direction {
+  Eigen::VectorXd dx, dnu, dsl, dsu, dzl, dzu;
+};
+
+}  // namespace
+
+InteriorPointState SolveBoundedQp(QpOperator& op, const Eigen::VectorXd& lower,
+                                  const Eigen::VectorXd& upper, const Eigen::VectorXd& x0,
+                                  const InteriorPointOptions& options) {
+  const int rows = op.num_rows();
+  InteriorPointState s;
+  s.x = x0;
+  Eigen::VectorXd v(rows), hx(op.num_variables()), ctw(op.num_variables());
+  op.ApplyRows(s.x, v);
+  const Eigen::VectorXd width = upper - lower;
+  // Start strictly inside each box in the slack space (the rows themselves may be violated;
+  // the primal residuals close that gap as the iteration proceeds).
+  s.slack_lower.resize(rows);
+  s.slack_upper.resize(rows);
+  for (int r = 0; r < rows; ++r) {
+    const double floor = 0.25 * width[r];
+    s.slack_lower[r] = std::max(v[r] - lower[r], floor);
+    s.slack_upper[r] = std::max(upper[r] - v[r], floor);
+  }
+  const double width_scale = rows > 0 ? width.cwiseAbs().mean() : 1.0;
+  s.dual_lower = Eigen::VectorXd::Constant(rows, 1.0);
+  s.dual_upper = Eigen::VectorXd::Constant(rows, 1.0);
+  s.dual_equality = Eigen::VectorXd::Zero(op.num_equalities());
+  Eigen::VectorXd etnu;
+
+  Eigen::VectorXd rd, rpl(rows), rpu(rows), d(rows), t(rows), rhs;
+  auto residuals = [&]() {
+    op.ApplyRows(s.x, v);
+    op.ApplyHessian(s.x, hx);
+    op.ApplyRowsTransposed(s.dual_upper - s.dual_lower, ctw);
+    op.ApplyEqualitiesTransposed(s.dual_equality, etnu);
+    rd = hx + ctw + etnu;
+    rpl = v - s.slack_lower - lower;
+    rpu = v + s.slack_upper - upper;
+  };
+  // Solves the linearised KKT system for complementarity targets rcl, rcu.
+  auto direction = [&](const Eigen::VectorXd& rcl, const Eigen::VectorXd& rcu, Direction& dir) {
+    t = (rcl - s.dual_lower.cwiseProduct(rpl)).cwiseQuotient(s.slack_lower) -
+        (rcu + s.dual_upper.cwiseProduct(rpu)).cwiseQuotient(s.slack_upper);
+    op.ApplyRowsTransposed(t, rhs);
+    rhs -= rd;
+    op.SolveNewton(rhs, dir.dx, dir.dnu);
+    Eigen::VectorXd cdx(rows);
+    op.ApplyRows(dir.dx, cdx);
+    dir.dsl = cdx + rpl;
+    dir.dsu = -rpu - cdx;
+    dir.dzl = (rcl - s.dual_lower.cwiseProduct(dir.dsl)).cwiseQuotient(s.slack_lower);
+    dir.dzu = (rcu - s.dual_upper.cwiseProduct(dir.dsu)).cwiseQuotient(s.slack_upper);
+  };
+
+  Direction aff, cor;
+  // The last digits of a solve are lost to the conditioning of the Newton systems; keep the
+  // best iterate seen and stop once the iteration has clearly stalled or degraded.
+  InteriorPointState best;
+  double best_merit = std::numeric_limits<double>::infinity();
+  for (s.iterations = 0; s.iterations < options.max_iterations; ++s.iterations) {
+    residuals();
+    const double mu = rows > 0 ? (s.slack_lower.dot(s.dual_lower) + s.slack_upper.dot(s.dual_upper)) / (2.0 * rows) : 0.0;
+    s.mean_complementarity = mu;
+    s.primal_residual = std::max(rpl.lpNorm<Eigen::Infinity>(), rpu.lpNorm<Eigen::Infinity>()) /
+                        std::max(1.0, width_scale);
+    s.dual_residual = rd.lpNorm<Eigen::Infinity>() /
+                      std::max(1.0, std::max(hx.lpNorm<Eigen::Infinity>(), ctw.lpNorm<Eigen::Infinity>()));
+    if (mu <= options.complementarity_tolerance * width_scale &&
+        s.primal_residual <= options.residual_tolerance &&
+        s.dual_residual <= options.residual_tolerance) {
+      s.converged = true;
+      return s;
+    }
+    const double merit = std::max({mu / std::max(width_scale, 1e-300), s.primal_residual, s.dual_residual});
+    if (!std::isfinite(merit)) break;
+    if (merit < best_merit) {
+      best_merit = merit;
+      best = s;
+    } else if (best_merit < 1e-7 && merit > 100.0 * best_merit) {
+      break;
+    }
+    d = s.dual_lower.cwiseQuotient(s.slack_lower) + s.dual_upper.cwiseQuotient(s.slack_upper);
+    if (!op.FactorizeNewton(d)) break;
+    // Predictor: pure Newton step towards complementarity zero.
+    const Eigen::VectorXd zero_l = -s.slack_lower.cwiseProduct(s.dual_lower);
+    const Eigen::VectorXd zero_u = -s.slack_upper.cwiseProduct(s.dual_upper);
+    direction(zero_l, zero_u, aff);
+    const double ap = std::min({1.0, MaxStep(s.slack_lower, aff.dsl), MaxStep(s.slack_upper, aff.dsu)});
+    const double ad = std::min({1.0, MaxStep(s.dual_lower, aff.dzl), MaxStep(s.dual_upper, aff.dzu)});
+    const double mu_aff =
+        ((s.slack_lower + ap * aff.dsl).dot(s.dual_lower + ad * aff.dzl) +
+         (s.slack_upper + ap * aff.dsu).dot(s.dual_upper + ad * aff.dzu)) / (2.0 * rows);
+    const double centering = std::pow(std::max(mu_aff, 0.0) / mu, 3);
+    // Corrector: aim at centering * mu and cancel the second-order term of the predictor.
+    const Eigen::VectorXd rcl = Eigen::VectorXd::Constant(rows, centering * mu) + zero_l -
+                                aff.dsl.cwiseProduct(aff.dzl);
+    const Eigen::VectorXd rcu = Eigen::VectorXd::Constant(rows, centering * mu) + zero_u -
+                                aff.dsu.cwiseProduct(aff.dzu);
+    direction(rcl, rcu, cor);
+    const double step_p = std::min(1.0, options.step_fraction *
+        std::min(MaxStep(s.slack_lower, cor.dsl), MaxStep(s.slack_upper, cor.dsu)));
+    const double step_d = std::min(1.0, options.step_fraction *
+        std::min(MaxStep(s.dual_lower, cor.dzl), MaxStep(s.dual_upper, cor.dzu)));
+    // One step length for both: the Hessian couples x to the duals through the dual residual.
+    const double step = std::min(step_p, step_d);
+    s.x += step * cor.dx;
+    s.dual_equality += step * cor.dnu;
+    s.slack_lower += step * cor.dsl;
+    s.slack_upper += step * cor.dsu;
+    s.dual_lower += step * cor.dzl;
+    s.dual_upper += step * cor.dzu;
+  }
+  if (best_merit == std::numeric_limits<double>::infinity()) return s;
+  best.iterations = s.iterations;
+  return best;
+}
+
+}  // namespace convexscore
