@@ -77,6 +77,11 @@ PiecewiseLinear1D ToPiecewiseLinear(const Network1D& network) {
   for (const Kink& k : kinks) {
     slope += k.dslope;
     intercept += k.dintercept;
+    if (!pl.kinks.empty() && pl.kinks.back() == k.t) {  // units sharing a kink: one breakpoint
+      pl.slopes.back() = slope;
+      pl.intercepts.back() = intercept;
+      continue;
+    }
     pl.kinks.push_back(k.t);
     pl.slopes.push_back(slope);
     pl.intercepts.push_back(intercept);

@@ -13,8 +13,6 @@
 // docs/theory.md has the derivation.
 #include "convexscore/programs/score_matching_1d.h"
 
-#include <Eigen/Sparse>
-#include <Eigen/SparseLU>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -22,6 +20,7 @@
 #include <map>
 #include <sstream>
 
+#include "convexscore/solvers/banded_lu.h"
 #include "convexscore/solvers/interior_point_qp.h"
 
 namespace convexscore {
@@ -176,25 +175,11 @@ Eigen::VectorXd ScoreFromSlopes(const Problem& p, const Eigen::VectorXd& sigma) 
 // ---------------------------------------------------------------------------------------------
 // The dual as an implicit QP for the interior-point method. Variables sigma (m - 1); rows are the
 // free constraint rows. Newton systems (H + C^T diag(d) C) dx = r (with the skip equality
-// G(t_m) = 1 kept) are solved through a sparse banded embedding that introduces F, G and their
-// adjoints as unknowns, so the dense prefix-sum structure of C is never formed.
+// G(t_m) = 1 kept) are solved through a banded embedding that introduces F, G and their adjoints
+// as unknowns, so the dense prefix-sum structure of C is never formed.
 class SlopeDualOperator : public QpOperator {
  public:
-  explicit SlopeDualOperator(const Problem& p) : p_(p) {
-    const int m = p.m;
-    // Unknown layout interleaved by index so that the embedding is banded.
-    sigma_.assign(m, -1); F_.resize(m); G_.resize(m); lam_.resize(m); mu_.resize(m);
-    int next = 0;
-    for (int j = 0; j < m; ++j) {
-      if (j < m - 1) sigma_[j] = next++;
-      F_[j] = next++;
-      G_[j] = next++;
-      lam_[j] = next++;
-      mu_[j] = next++;
-    }
-    nu_ = p.skip ? next++ : -1;
-    size_ = next;
-  }
+  explicit SlopeDualOperator(const Problem& p) : p_(p) {}
 
   int num_variables() const override { return p_.m - 1; }
   int num_rows() const override { return static_cast<int>(p_.free_rows.size()); }
@@ -244,27 +229,29 @@ class SlopeDualOperator : public QpOperator {
 
   bool FactorizeNewton(const Eigen::VectorXd& d) override {
     d_ = d;
-    std::vector<Eigen::Triplet<double>> entries;
-    AddCommonEntries(entries);
+    BuildLayout({});
+    Assemble({});
     for (int q = 0; q < num_rows(); ++q) {
       const Row& r = p_.rows[p_.free_rows[q]];
-      AddSymmetric(entries, F_[r.j], F_[r.j], d[q] * r.alpha * r.alpha);
-      AddSymmetric(entries, G_[r.j], G_[r.j], d[q] * r.gamma * r.gamma);
-      AddSymmetric(entries, F_[r.j], G_[r.j], d[q] * r.alpha * r.gamma);
+      lu_.Add(F_[r.j], F_[r.j], d[q] * r.alpha * r.alpha);
+      lu_.Add(G_[r.j], G_[r.j], d[q] * r.gamma * r.gamma);
+      lu_.Add(F_[r.j], G_[r.j], d[q] * r.alpha * r.gamma);
+      lu_.Add(G_[r.j], F_[r.j], d[q] * r.alpha * r.gamma);
     }
-    return Factorize(entries, size_);
+    return lu_.Factorize();
   }
 
   void SolveNewton(const Eigen::VectorXd& rhs, Eigen::VectorXd& dx,
                    Eigen::VectorXd& dnu) const override {
     const int m = p_.m;
-    Eigen::VectorXd b = Eigen::VectorXd::Zero(size_), sol;
+    Eigen::VectorXd b = Eigen::VectorXd::Zero(size_);
     for (int i = 0; i + 1 < m; ++i) b[sigma_[i]] = rhs[i];
-    sol = lu_.solve(b);
-    double nu = nu_ >= 0 ? sol[nu_] : 0.0;
+    lu_.Solve(b);
+    double nu = nu_ >= 0 ? b[nu_] : 0.0;
     dx.resize(m - 1);
-    for (int i = 0; i + 1 < m; ++i) dx[i] = sol[sigma_[i]];
-    // Iterative refinement against the reduced system, evaluated exactly by prefix sums.
+    for (int i = 0; i + 1 < m; ++i) dx[i] = b[sigma_[i]];
+    // Iterative refinement against the reduced system, evaluated exactly by prefix sums; a
+    // second solve only when the embedding lost digits.
     for (int pass = 0; pass < 2; ++pass) {
       Eigen::VectorXd hx, cx, ctw;
       ApplyHessian(dx, hx);
@@ -276,12 +263,15 @@ class SlopeDualOperator : public QpOperator {
         for (int i = 0; i + 1 < m; ++i) res[i] -= nu * p_.h[i];
         for (int i = 0; i + 1 < m; ++i) eq_res -= p_.h[i] * dx[i];
       }
+      const double scale = std::max({rhs.lpNorm<Eigen::Infinity>(), hx.lpNorm<Eigen::Infinity>(),
+                                     ctw.lpNorm<Eigen::Infinity>(), 1e-300});
+      if (res.lpNorm<Eigen::Infinity>() <= 1e-15 * scale && std::abs(eq_res) <= 1e-15) break;
       b.setZero();
       for (int i = 0; i + 1 < m; ++i) b[sigma_[i]] = res[i];
       if (nu_ >= 0) b[nu_] = eq_res;
-      sol = lu_.solve(b);
-      for (int i = 0; i + 1 < m; ++i) dx[i] += sol[sigma_[i]];
-      if (nu_ >= 0) nu += sol[nu_];
+      lu_.Solve(b);
+      for (int i = 0; i + 1 < m; ++i) dx[i] += b[sigma_[i]];
+      if (nu_ >= 0) nu += b[nu_];
     }
     dnu.setConstant(num_equalities(), nu);
   }
@@ -290,74 +280,94 @@ class SlopeDualOperator : public QpOperator {
   // skip equality) exactly. Returns false if the system is singular.
   bool SolveEqualityQp(const std::vector<int>& active, const std::vector<double>& targets,
                        Eigen::VectorXd& sigma, std::vector<double>& multipliers) {
-    std::vector<Eigen::Triplet<double>> entries;
-    AddCommonEntries(entries);
-    const int total = size_ + static_cast<int>(active.size());
-    Eigen::VectorXd b = Eigen::VectorXd::Zero(total);
-    for (size_t a = 0; a < active.size(); ++a) {
-      const Row& r = p_.rows[p_.free_rows[active[a]]];
-      const int kappa = size_ + static_cast<int>(a);
-      if (r.alpha != 0.0) AddSymmetric(entries, F_[r.j], kappa, r.alpha);
-      if (r.gamma != 0.0) AddSymmetric(entries, G_[r.j], kappa, r.gamma);
-      b[kappa] = targets[a];
-    }
+    BuildLayout(active);
+    Assemble(active);
+    Eigen::VectorXd b = Eigen::VectorXd::Zero(size_);
+    for (size_t a = 0; a < active.size(); ++a) b[kappa_[a]] = targets[a];
     if (nu_ >= 0) b[nu_] = 1.0;  // G(t_m) = sum_i h_i sigma_i = 1
-    if (!Factorize(entries, total)) return false;
-    const Eigen::VectorXd sol = lu_.solve(b);
-    if (!sol.allFinite()) return false;
+    if (!lu_.Factorize()) return false;
+    lu_.Solve(b);
+    if (!b.allFinite()) return false;
     sigma.resize(p_.m - 1);
-    for (int i = 0; i + 1 < p_.m; ++i) sigma[i] = sol[sigma_[i]];
+    for (int i = 0; i + 1 < p_.m; ++i) sigma[i] = b[sigma_[i]];
     multipliers.resize(active.size());
-    for (size_t a = 0; a < active.size(); ++a) multipliers[a] = sol[size_ + a];
+    for (size_t a = 0; a < active.size(); ++a) multipliers[a] = b[kappa_[a]];
     return true;
   }
 
  private:
-  static void AddSymmetric(std::vector<Eigen::Triplet<double>>& e, int i, int j, double v) {
-    e.emplace_back(i, j, v);
-    if (i != j) e.emplace_back(j, i, v);
+  // Unknowns are numbered block by block (one block per distinct value j) so that every
+  // coupling stays within a narrow band: [g0], sigma_j, F_j, G_j, kappa's at j, lambda_j, mu_j,
+  // [nu]. lambda_j defines F_j - F_{j+1} + h_j sigma_j = 0 (F_m = 0 for the last block); mu_j
+  // defines G_{j+1} - G_j - h_j sigma_j = 0; g0 holds G_1 = 0 and nu the skip equality.
+  void BuildLayout(const std::vector<int>& active) {
+    const int m = p_.m;
+    sigma_.assign(m, -1); F_.assign(m, -1); G_.assign(m, -1); lam_.assign(m, -1); mu_.assign(m, -1);
+    kappa_.assign(active.size(), -1);
+    std::vector<std::vector<int>> at(m);
+    for (size_t a = 0; a < active.size(); ++a) at[p_.rows[p_.free_rows[active[a]]].j].push_back(static_cast<int>(a));
+    int next = 0;
+    g0_ = next++;
+    for (int j = 0; j < m; ++j) {
+      if (j < m - 1) sigma_[j] = next++;
+      F_[j] = next++;
+      G_[j] = next++;
+      for (int a : at[j]) kappa_[a] = next++;
+      lam_[j] = next++;
+      if (j < m - 1) mu_[j] = next++;
+    }
+    nu_ = p_.skip ? next++ : -1;
+    size_ = next;
   }
 
-  // The Hessian of the dual objective and the definitions of F and G in terms of sigma.
-  void AddCommonEntries(std::vector<Eigen::Triplet<double>>& e) const {
+  // The Hessian of the dual objective, the definitions of F and G, the equalities, and the
+  // rows held fixed (kappa). Bandwidth is measured from the entries themselves.
+  void Assemble(const std::vector<int>& active) {
     const int m = p_.m;
     const double n = p_.n;
+    entries_.clear();
+    auto sym = [&](int i, int j, double v) {
+      entries_.push_back({i, j, v});
+      if (i != j) entries_.push_back({j, i, v});
+    };
     for (int i = 0; i + 1 < m; ++i) {
       // H = D^T diag(n/k) D with (D sigma)_i = sigma_i - sigma_{i-1}.
-      AddSymmetric(e, sigma_[i], sigma_[i], n / p_.k[i] + n / p_.k[i + 1]);
-      if (i + 2 < m) AddSymmetric(e, sigma_[i], sigma_[i + 1], -n / p_.k[i + 1]);
-      // lambda_i: F_i - F_{i+1} + h_i sigma_i = 0;  mu_{i+1}: G_{i+1} - G_i - h_i sigma_i = 0.
-      AddSymmetric(e, lam_[i], F_[i], 1.0);
-      AddSymmetric(e, lam_[i], F_[i + 1], -1.0);
-      AddSymmetric(e, lam_[i], sigma_[i], p_.h[i]);
-      AddSymmetric(e, mu_[i + 1], G_[i + 1], 1.0);
-      AddSymmetric(e, mu_[i + 1], G_[i], -1.0);
-      AddSymmetric(e, mu_[i + 1], sigma_[i], -p_.h[i]);
+      sym(sigma_[i], sigma_[i], n / p_.k[i] + n / p_.k[i + 1]);
+      if (i + 2 < m) sym(sigma_[i], sigma_[i + 1], -n / p_.k[i + 1]);
+      sym(lam_[i], F_[i], 1.0);
+      sym(lam_[i], F_[i + 1], -1.0);
+      sym(lam_[i], sigma_[i], p_.h[i]);
+      sym(mu_[i], G_[i + 1], 1.0);
+      sym(mu_[i], G_[i], -1.0);
+      sym(mu_[i], sigma_[i], -p_.h[i]);
     }
-    AddSymmetric(e, lam_[m - 1], F_[m - 1], 1.0);  // F(t_m) = 0
-    AddSymmetric(e, mu_[0], G_[0], 1.0);           // G(t_1) = 0
-    if (nu_ >= 0) AddSymmetric(e, nu_, G_[m - 1], 1.0);
-    // Keep every diagonal entry in the pattern so that the LU sees a fixed structure.
-    for (int j = 0; j < m; ++j) {
-      e.emplace_back(F_[j], F_[j], 0.0);
-      e.emplace_back(G_[j], G_[j], 0.0);
+    sym(lam_[m - 1], F_[m - 1], 1.0);  // F(t_m) = 0
+    sym(g0_, G_[0], 1.0);              // G(t_1) = 0
+    if (nu_ >= 0) sym(nu_, G_[m - 1], 1.0);
+    for (size_t a = 0; a < active.size(); ++a) {
+      const Row& r = p_.rows[p_.free_rows[active[a]]];
+      if (r.alpha != 0.0) sym(F_[r.j], kappa_[a], r.alpha);
+      if (r.gamma != 0.0) sym(G_[r.j], kappa_[a], r.gamma);
     }
+    int kl = 0, ku = 0;
+    for (const Entry& e : entries_) {
+      kl = std::max(kl, e.i - e.j);
+      ku = std::max(ku, e.j - e.i);
+    }
+    // The row terms of the Newton matrix couple F_j and G_j, already inside the band.
+    kl = std::max(kl, 1);
+    ku = std::max(ku, 1);
+    lu_.Reset(size_, kl, ku);
+    for (const Entry& e : entries_) lu_.Add(e.i, e.j, e.v);
   }
 
-  bool Factorize(const std::vector<Eigen::Triplet<double>>& entries, int size) {
-    Eigen::SparseMatrix<double> K(size, size);
-    K.setFromTriplets(entries.begin(), entries.end());
-    K.makeCompressed();
-    lu_.analyzePattern(K);
-    lu_.factorize(K);
-    return lu_.info() == Eigen::Success;
-  }
-
+  struct Entry { int i, j; double v; };
   const Problem& p_;
-  std::vector<int> sigma_, F_, G_, lam_, mu_;
-  int nu_ = -1, size_ = 0;
+  std::vector<int> sigma_, F_, G_, lam_, mu_, kappa_;
+  int g0_ = -1, nu_ = -1, size_ = 0;
+  std::vector<Entry> entries_;
   Eigen::VectorXd d_;
-  Eigen::SparseLU<Eigen::SparseMatrix<double>, Eigen::COLAMDOrdering<int>> lu_;
+  BandedLU lu_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -587,7 +597,13 @@ ScoreMatching1DResult FitScoreMatching1D(const Sample1D& data, const ScoreMatchi
   ipm.max_iterations = options.max_iterations;
   Candidate best;
   int iterations = 0;
-  if (rows > 0) {
+  if (beta >= result.thresholds.beta_max) {
+    // Closed form: the zero network (with the skip term, the empirical Gaussian score) is
+    // optimal; its own dual point certifies it.
+    best.sigma = sigma0;
+    best.primal = EvaluatePrimal(p, {}, beta);
+    certify(best);
+  } else if (rows > 0) {
     InteriorPointState st = SolveBoundedQp(op, lower, upper, sigma0, ipm);
     iterations = st.iterations;
     // The IPM's own answer: multipliers as coefficients.
@@ -596,7 +612,6 @@ ScoreMatching1DResult FitScoreMatching1D(const Sample1D& data, const ScoreMatchi
     std::vector<std::pair<Column, double>> coef;
     std::vector<int> active;
     std::vector<double> targets;
-    bool ambiguous = false;
     for (int q = 0; q < rows; ++q) {
       const Row& r = p.rows[p.free_rows[q]];
       if (st.dual_lower[q] != 0.0) coef.push_back({r.col_lower, st.dual_lower[q]});
@@ -608,7 +623,6 @@ ScoreMatching1DResult FitScoreMatching1D(const Sample1D& data, const ScoreMatchi
       }
       const bool at_lower = st.dual_lower[q] > st.slack_lower[q];
       const bool at_upper = st.dual_upper[q] > st.slack_upper[q];
-      ambiguous |= at_lower && at_upper;
       if (at_lower) { active.push_back(q); targets.push_back(lower[q]); }
       if (at_upper) { active.push_back(q); targets.push_back(upper[q]); }
     }
@@ -631,30 +645,43 @@ ScoreMatching1DResult FitScoreMatching1D(const Sample1D& data, const ScoreMatchi
     if (trimmed.gap <= std::max(best.gap, options.gap_tolerance * std::max(1.0, std::abs(trimmed.dual)))) {
       best = trimmed;
     }
-    // Polish: solve the identified active set exactly and keep it if it certifies better.
-    Candidate polished;
-    std::vector<double> kappa;
-    if (!ambiguous && op.SolveEqualityQp(active, targets, polished.sigma, kappa)) {
-      bool signs_ok = true;
+    // Polish: solve the identified active set exactly and keep it if it certifies better. The
+    // set is read off the last iterate with a few thresholds on multiplier / slack, because near
+    // beta_min the iterate can stop before the two separate cleanly.
+    auto try_polish = [&](double threshold) {
+      std::vector<int> act;
+      std::vector<double> tgt;
+      for (int q = 0; q < rows; ++q) {
+        if (closed[q]) { act.push_back(q); tgt.push_back(0.5 * (lower[q] + upper[q])); continue; }
+        const bool at_lower = st.dual_lower[q] > threshold * st.slack_lower[q];
+        const bool at_upper = st.dual_upper[q] > threshold * st.slack_upper[q];
+        if (at_lower && at_upper) return;
+        if (at_lower) { act.push_back(q); tgt.push_back(lower[q]); }
+        if (at_upper) { act.push_back(q); tgt.push_back(upper[q]); }
+      }
+      Candidate polished;
+      std::vector<double> kappa;
+      if (!op.SolveEqualityQp(act, tgt, polished.sigma, kappa)) return;
       std::vector<std::pair<Column, double>> pc;
-      for (size_t a = 0; a < active.size(); ++a) {
-        const Row& r = p.rows[p.free_rows[active[a]]];
+      for (size_t a = 0; a < act.size(); ++a) {
+        const Row& r = p.rows[p.free_rows[act[a]]];
         const double y = -kappa[a];  // coefficient = -(multiplier of the equality)
-        const bool is_upper = closed[active[a]] ? y < 0.0 : targets[a] == upper[active[a]];
-        if (is_upper ? y > 0.0 : y < 0.0) signs_ok = false;
+        const bool is_upper = closed[act[a]] ? y < 0.0 : tgt[a] == upper[act[a]];
+        if (is_upper ? y > 0.0 : y < 0.0) return;  // wrong sign: not the optimal active set
         if (y != 0.0) pc.push_back({is_upper ? r.col_upper : r.col_lower, y});
       }
-      if (signs_ok) {
-        polished.primal = EvaluatePrimal(p, std::move(pc), beta);
-        polished.polished = true;
-        certify(polished);
-        const double scale = std::max(1.0, std::abs(polished.dual));
-        if (polished.infeasibility <= 1e-12 * scale && polished.gap <= best.gap + 1e-15 * scale) {
-          best = polished;
-        } else if (polished.infeasibility <= 1e-12 * scale && best.infeasibility > 0.0) {
-          best = polished;
-        }
+      polished.primal = EvaluatePrimal(p, std::move(pc), beta);
+      polished.polished = true;
+      certify(polished);
+      const double scale = std::max(1.0, std::abs(polished.dual));
+      if (polished.infeasibility <= 1e-12 * scale &&
+          (polished.gap <= best.gap + 1e-15 * scale || best.infeasibility > 0.0)) {
+        best = polished;
       }
+    };
+    for (double threshold : {1.0, 1e-3, 1e3, 1e-6, 1e6}) {
+      if (best.polished) break;
+      try_polish(threshold);
     }
   } else {
     // Nothing is free (two distinct values with the skip term): sigma is fixed by the equality.
@@ -675,8 +702,10 @@ ScoreMatching1DResult FitScoreMatching1D(const Sample1D& data, const ScoreMatchi
   s.kkt_residual = std::max(stationarity, best.infeasibility / scale);
   s.iterations = iterations;
   s.polished = best.polished;
+  // The dual point of an unpolished answer may violate its bounds by rounding-level amounts;
+  // that violation is part of the reported KKT residual and must stay at that level.
   const bool certified = std::abs(s.relative_gap) <= options.gap_tolerance &&
-                         best.infeasibility <= 1e-12 * scale;
+                         best.infeasibility <= 1e-10 * std::max(beta, 1e-300);
   s.status = certified ? SolveStatus::kOptimal : SolveStatus::kIterationLimit;
   {
     std::ostringstream msg;

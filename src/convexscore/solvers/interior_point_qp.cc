@@ -76,6 +76,7 @@ InteriorPointState SolveBoundedQp(QpOperator& op, const Eigen::VectorXd& lower,
   // best iterate seen and stop once the iteration has clearly stalled or degraded.
   InteriorPointState best;
   double best_merit = std::numeric_limits<double>::infinity();
+  int since_best = 0;
   for (s.iterations = 0; s.iterations < options.max_iterations; ++s.iterations) {
     residuals();
     const double mu = rows > 0 ? (s.slack_lower.dot(s.dual_lower) + s.slack_upper.dot(s.dual_upper)) / (2.0 * rows) : 0.0;
@@ -95,7 +96,8 @@ InteriorPointState SolveBoundedQp(QpOperator& op, const Eigen::VectorXd& lower,
     if (merit < best_merit) {
       best_merit = merit;
       best = s;
-    } else if (best_merit < 1e-7 && merit > 100.0 * best_merit) {
+      since_best = 0;
+    } else if (best_merit < 1e-6 && (merit > 100.0 * best_merit || ++since_best > 8)) {
       break;
     }
     d = s.dual_lower.cwiseQuotient(s.slack_lower) + s.dual_upper.cwiseQuotient(s.slack_upper);
