@@ -1,0 +1,59 @@
+// The subcommands of the `convexscore` program. Each Add*Command registers its options on the
+// CLI11 app and returns the state the options fill in; Run* does the work and returns the exit
+// code. Errors the user can fix are thrown as convexscore::Error (main prints them, exit 1).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace convexscore::cli {
+
+// Exit codes of the program.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitError = 1;      // bad input, bad file, failed write, bad arguments
+inline constexpr int kExitUnbounded = 2;  // beta < beta_min: no optimum exists
+
+// Where the data comes from: a CSV column or a built-in generator.
+struct DataArgs {
+  std::string file;
+  std::string column;  // name or 0-based index; "" = first column
+  std::string generator;
+  std::string n = "1000";
+  std::string seed = "1";
+};
+
+struct FitArgs {
+  DataArgs data;
+  std::string activation;
+  bool skip = false;
+  std::string beta;
+  std::string out;
+  std::string gap_tolerance;   // "" = library default
+  std::string max_iterations;  // "" = library default
+  bool quiet = false;
+};
+
+struct ThresholdsArgs {
+  DataArgs data;
+  std::string activation;
+  bool skip = false;
+};
+
+struct ScoreArgs {
+  std::string model;
+  std::string x_list;
+  std::string grid;
+  std::string out;
+};
+
+CLI::App* AddFitCommand(CLI::App& app, FitArgs& args);
+CLI::App* AddThresholdsCommand(CLI::App& app, ThresholdsArgs& args);
+CLI::App* AddScoreCommand(CLI::App& app, ScoreArgs& args);
+
+int RunFit(const FitArgs& args);
+int RunThresholds(const ThresholdsArgs& args);
+int RunScore(const ScoreArgs& args);
+
+}  // namespace convexscore::cli

@@ -1,0 +1,95 @@
+#include "cli/data_args.h"
+
+#include <cmath>
+#include <limits>
+#include <utility>
+
+#include "convexscore/common.h"
+#include "convexscore/data/csv.h"
+#include "convexscore/data/generators.h"
+#include "convexscore/io/numbers.h"
+
+namespace convexscore::cli {
+
+void AddDataOptions(CLI::App& command, DataArgs& args) {
+  CLI::Option* file =
+      command.add_option("--data", args.file, "CSV file with the data (or use --generate)")
+                          ->option_text("FILE.csv");
+  CLI::Option* column =
+      command
+          .add_option("--column", args.column,
+                      "column to read: header name or 0-based index (default: the first)")
+          ->option_text("NAME|INDEX");
+  CLI::Option* generator =
+      command.add_option("--generate", args.generator, "use a built-in data generator instead")
+          ->check(CLI::IsMember({"gaussian", "mixture", "laplace"}))
+          ->option_text("gaussian|mixture|laplace");
+  CLI::Option* n =
+      command.add_option("--n", args.n, "number of generated points (default " + args.n + ")")
+          ->option_text("N");
+  CLI::Option* seed =
+      command.add_option("--seed", args.seed, "generator seed (default " + args.seed + ")")
+          ->option_text("S");
+  file->excludes(generator);
+  column->needs(file);
+  n->needs(generator);
+  seed->needs(generator);
+}
+
+double ParseFiniteOption(std::string_view option, std::string_view text) {
+  const std::optional<double> value = ParseDouble(text);
+  if (!value) throw Error(std::string(option) + ": '" + std::string(text) + "' is not a number");
+  if (!std::isfinite(*value)) {
+    throw Error(std::string(option) + ": '" + std::string(text) + "' is not a finite number");
+  }
+  return *value;
+}
+
+std::int64_t ParseIntegerOption(std::string_view option, std::string_view text) {
+  const std::optional<std::int64_t> value = ParseInt64(text);
+  if (!value) throw Error(std::string(option) + ": '" + std::string(text) + "' is not an integer");
+  return *value;
+}
+
+std::uint64_t ParseUnsignedOption(std::string_view option, std::string_view text) {
+  const std::optional<std::uint64_t> value = ParseUint64(text);
+  if (!value) {
+    throw Error(std::string(option) + ": '" + std::string(text) +
+                "' is not a non-negative integer");
+  }
+  return *value;
+}
+
+LoadedData LoadData(const DataArgs& args) {
+  LoadedData loaded;
+  if (!args.file.empty()) {
+    CsvColumn column = ReadCsvColumn(args.file, CsvColumnSelector::Parse(args.column));
+    loaded.values = std::move(column.values);
+    loaded.source = DataSource1D::File(args.file, column.index, column.name);
+    loaded.description = "file " + args.file + ", " +
+                         (column.name.empty() ? "column " + std::to_string(column.index)
+                                              : "column '" + column.name + "'");
+  } else if (!args.generator.empty()) {
+    const std::int64_t n = ParseIntegerOption("--n", args.n);
+    if (n < 2 || n > std::numeric_limits<int>::max()) {
+      throw Error("--n: need 2 <= n <= " + std::to_string(std::numeric_limits<int>::max()) +
+                  " (got " + args.n + ")");
+    }
+    const std::uint64_t seed = ParseUnsignedOption("--seed", args.seed);
+    loaded.values = Generate1D(args.generator, static_cast<int>(n), seed);
+    loaded.source = DataSource1D::Generator(args.generator, static_cast<int>(n), seed);
+    loaded.description = "generator " + args.generator + " (n = " + std::to_string(n) +
+                         ", seed = " + std::to_string(seed) + ")";
+  } else {
+    throw Error("no data: give --data FILE.csv or --generate gaussian|mixture|laplace");
+  }
+  try {
+    loaded.sample = MakeSample1D(loaded.values);
+  } catch (const Error& e) {
+    // The library does not know where the numbers came from; say it here.
+    throw Error((args.file.empty() ? loaded.description : args.file) + ": " + e.what());
+  }
+  return loaded;
+}
+
+}  // namespace convexscore::cli

@@ -1,0 +1,139 @@
+// `convexscore fit`: solve the convex score-matching program and write the model file.
+#include <cmath>
+#include <iostream>
+#include <sstream>
+#include <string>
+
+#include "cli/commands.h"
+#include "cli/data_args.h"
+#include "convexscore/common.h"
+#include "convexscore/io/atomic_file.h"
+#include "convexscore/io/model_json.h"
+#include "convexscore/io/numbers.h"
+#include "convexscore/model/network1d.h"
+#include "convexscore/programs/score_matching_1d.h"
+
+namespace convexscore::cli {
+namespace {
+
+// One aligned "label  value" line of the report.
+void ReportLine(std::ostream& out, std::string_view label, const std::string& value) {
+  constexpr std::size_t kLabelWidth = 20;
+  out << "  " << label;
+  for (std::size_t i = label.size(); i < kLabelWidth; ++i) out << ' ';
+  out << value << '\n';
+}
+
+std::string Number(double value) { return FormatDouble(value, 12); }
+std::string Small(double value) { return FormatDouble(value, 3); }
+
+void PrintReport(std::ostream& out, const FitArgs& args, const ScoreMatching1DOptions& options,
+                 const LoadedData& data, const ScoreMatching1DResult& result,
+                 double network_objective) {
+  const SolveSummary& summary = result.summary;
+  out << "convexscore fit: score matching (mean form), activation "
+      << ActivationName(options.activation) << (options.skip ? " with skip" : ", no skip")
+      << ", beta = " << FormatDouble(options.beta) << '\n';
+  ReportLine(out, "data", data.description + ": " + std::to_string(data.sample.n) +
+                              " points, " + std::to_string(data.sample.distinct()) +
+                              " distinct, range [" + Small(data.sample.values.front()) + ", " +
+                              Small(data.sample.values.back()) + "]");
+  ReportLine(out, "status", std::string(StatusName(summary.status)) +
+                                (summary.polished ? " (active set polished)" : ""));
+  ReportLine(out, "objective", Number(summary.objective) + "  (convex program)");
+  ReportLine(out, "network objective",
+             Number(network_objective) + "  (non-convex SM objective of the network)");
+  ReportLine(out, "difference",
+             Small(network_objective - summary.objective) + "  (certificate: should be ~0)");
+  ReportLine(out, "duality gap", Small(summary.duality_gap) + "  (relative " +
+                                     Small(summary.relative_gap) + ", tolerance " +
+                                     Small(options.gap_tolerance) + ")");
+  ReportLine(out, "KKT residual", Small(summary.kkt_residual));
+  ReportLine(out, "iterations",
+             std::to_string(summary.iterations) + " in " + Small(summary.seconds) + " s");
+  ReportLine(out, "active neurons", std::to_string(result.active_neurons));
+  ReportLine(out, "beta_min",
+             Number(result.thresholds.beta_min) + "  (unbounded below for smaller beta)");
+  ReportLine(out, "beta_max",
+             Number(result.thresholds.beta_max) + "  (zero network optimal from here on)");
+  ReportLine(out, "model written to", args.out);
+}
+
+}  // namespace
+
+CLI::App* AddFitCommand(CLI::App& app, FitArgs& args) {
+  CLI::App* fit = app.add_subcommand(
+      "fit", "Fit a two-layer score model by solving the exact convex score-matching program");
+  AddDataOptions(*fit, args.data);
+  fit->add_option("--activation", args.activation, "activation of the hidden layer (required)")
+      ->required()
+      ->check(CLI::IsMember({"relu", "abs"}))
+      ->option_text("relu|abs");
+  fit->add_flag("--skip", args.skip, "add an unpenalized linear skip term V x");
+  fit->add_option("--beta", args.beta, "weight decay (mean form), > 0 (required)")
+      ->required()
+      ->option_text("B");
+  fit->add_option("--out", args.out, "model file to write (JSON, required)")
+      ->required()
+      ->option_text("MODEL.json");
+  fit->add_option("--gap-tolerance", args.gap_tolerance,
+                  "stop when the relative duality gap is at most T (default " +
+                      FormatDouble(ScoreMatching1DOptions{}.gap_tolerance) + ")")
+      ->option_text("T");
+  fit->add_option("--max-iterations", args.max_iterations,
+                  "solver iteration limit (default " +
+                      std::to_string(ScoreMatching1DOptions{}.max_iterations) + ")")
+      ->option_text("K");
+  fit->add_flag("--quiet", args.quiet, "print nothing on success");
+  return fit;
+}
+
+int RunFit(const FitArgs& args) {
+  ScoreMatching1DOptions options;
+  options.activation = ParseActivation(args.activation);
+  options.skip = args.skip;
+  options.beta = ParseFiniteOption("--beta", args.beta);
+  if (!args.gap_tolerance.empty()) {
+    options.gap_tolerance = ParseFiniteOption("--gap-tolerance", args.gap_tolerance);
+    if (options.gap_tolerance <= 0) throw Error("--gap-tolerance must be positive");
+  }
+  if (!args.max_iterations.empty()) {
+    const std::int64_t iterations = ParseIntegerOption("--max-iterations", args.max_iterations);
+    if (iterations < 1 || iterations > 1'000'000) {
+      throw Error("--max-iterations must be between 1 and 1000000");
+    }
+    options.max_iterations = static_cast<int>(iterations);
+  }
+  // Fail on an unusable output path now, not after the solve.
+  CheckOutputWritable(args.out);
+
+  const LoadedData data = LoadData(args.data);
+  const ScoreMatching1DResult result = FitScoreMatching1D(data.sample, options);
+  if (result.summary.status == SolveStatus::kUnbounded) {
+    std::cerr << "error: " << result.summary.message << '\n';
+    return kExitUnbounded;
+  }
+
+  // Certificate: the network rebuilt from the convex solution attains the convex value.
+  const double network_objective =
+      ScoreMatchingObjective(result.network, data.values, options.beta);
+  if (!std::isfinite(result.summary.objective) || !std::isfinite(network_objective)) {
+    // A model that cannot be evaluated is worse than none: report and write nothing.
+    throw Error("the solver failed (status " + std::string(StatusName(result.summary.status)) +
+                ", objective " + FormatDouble(result.summary.objective) +
+                "); no model written" +
+                (result.summary.message.empty() ? "" : ": " + result.summary.message));
+  }
+  WriteModelFile(args.out,
+                 ScoreModel1DToJson(result, options, data.sample, data.source, network_objective));
+
+  if (!args.quiet) PrintReport(std::cout, args, options, data, result, network_objective);
+  if (result.summary.status != SolveStatus::kOptimal) {
+    std::cerr << "warning: the solver stopped with status " << StatusName(result.summary.status)
+              << " (relative gap " << Small(result.summary.relative_gap)
+              << "); the model was written but is not certified optimal\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace convexscore::cli
