@@ -28,8 +28,13 @@ fs::path DirectoryOf(const fs::path& path) {
 // A hidden name beside the destination that no other writer (process or thread) picks.
 fs::path TemporaryPathFor(const fs::path& path) {
   static std::atomic<unsigned> counter{0};
-  const std::string name = "." + path.filename().string() + ".tmp-" +
-                           std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  // Built with appends: GCC 12 warns falsely (-Wrestrict) on "literal" + std::string here.
+  std::string name = ".";
+  name += path.filename().string();
+  name += ".tmp-";
+  name += std::to_string(::getpid());
+  name += '-';
+  name += std::to_string(counter++);
   return DirectoryOf(path) / name;
 }
 

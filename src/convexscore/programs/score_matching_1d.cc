@@ -229,7 +229,7 @@ class SlopeDualOperator : public QpOperator {
 
   bool FactorizeNewton(const Eigen::VectorXd& d) override {
     d_ = d;
-    BuildLayout({});
+    BuildLayout({}, p_.skip);
     Assemble({});
     for (int q = 0; q < num_rows(); ++q) {
       const Row& r = p_.rows[p_.free_rows[q]];
@@ -276,15 +276,18 @@ class SlopeDualOperator : public QpOperator {
     dnu.setConstant(num_equalities(), nu);
   }
 
-  // Solves min 1/2 sigma^T H sigma subject to the given rows held at the given values (and the
-  // skip equality) exactly. Returns false if the system is singular.
+  // Solves min 1/2 sigma^T H sigma subject to the given rows held at the given values exactly,
+  // and G(t_m) = g_last when g_last is finite (always 1 with the skip term, since then
+  // F(t_1) = -1). Returns false if the system is singular. nu is the multiplier of G(t_m).
   bool SolveEqualityQp(const std::vector<int>& active, const std::vector<double>& targets,
-                       Eigen::VectorXd& sigma, std::vector<double>& multipliers) {
-    BuildLayout(active);
+                       double g_last, Eigen::VectorXd& sigma, std::vector<double>& multipliers,
+                       double& nu) {
+    if (p_.skip) g_last = 1.0;
+    BuildLayout(active, std::isfinite(g_last));
     Assemble(active);
     Eigen::VectorXd b = Eigen::VectorXd::Zero(size_);
     for (size_t a = 0; a < active.size(); ++a) b[kappa_[a]] = targets[a];
-    if (nu_ >= 0) b[nu_] = 1.0;  // G(t_m) = sum_i h_i sigma_i = 1
+    if (nu_ >= 0) b[nu_] = g_last;
     if (!lu_.Factorize()) return false;
     lu_.Solve(b);
     if (!b.allFinite()) return false;
@@ -292,6 +295,7 @@ class SlopeDualOperator : public QpOperator {
     for (int i = 0; i + 1 < p_.m; ++i) sigma[i] = b[sigma_[i]];
     multipliers.resize(active.size());
     for (size_t a = 0; a < active.size(); ++a) multipliers[a] = b[kappa_[a]];
+    nu = nu_ >= 0 ? b[nu_] : 0.0;
     return true;
   }
 
@@ -300,7 +304,7 @@ class SlopeDualOperator : public QpOperator {
   // coupling stays within a narrow band: [g0], sigma_j, F_j, G_j, kappa's at j, lambda_j, mu_j,
   // [nu]. lambda_j defines F_j - F_{j+1} + h_j sigma_j = 0 (F_m = 0 for the last block); mu_j
   // defines G_{j+1} - G_j - h_j sigma_j = 0; g0 holds G_1 = 0 and nu the skip equality.
-  void BuildLayout(const std::vector<int>& active) {
+  void BuildLayout(const std::vector<int>& active, bool with_nu) {
     const int m = p_.m;
     sigma_.assign(m, -1); F_.assign(m, -1); G_.assign(m, -1); lam_.assign(m, -1); mu_.assign(m, -1);
     kappa_.assign(active.size(), -1);
@@ -316,7 +320,7 @@ class SlopeDualOperator : public QpOperator {
       lam_[j] = next++;
       if (j < m - 1) mu_[j] = next++;
     }
-    nu_ = p_.skip ? next++ : -1;
+    nu_ = with_nu ? next++ : -1;
     size_ = next;
   }
 
@@ -602,6 +606,7 @@ ScoreMatching1DResult FitScoreMatching1D(const Sample1D& data, const ScoreMatchi
     // optimal; its own dual point certifies it.
     best.sigma = sigma0;
     best.primal = EvaluatePrimal(p, {}, beta);
+    best.polished = true;  // exact: the empty active set
     certify(best);
   } else if (rows > 0) {
     InteriorPointState st = SolveBoundedQp(op, lower, upper, sigma0, ipm);
@@ -659,15 +664,150 @@ ScoreMatching1DResult FitScoreMatching1D(const Sample1D& data, const ScoreMatchi
         if (at_lower) { act.push_back(q); tgt.push_back(lower[q]); }
         if (at_upper) { act.push_back(q); tgt.push_back(upper[q]); }
       }
+      // Required sign of each active row's multiplier kappa (coefficient y = -kappa):
+      // +1 at an upper bound, -1 at a lower bound, 0 (free) for a closed row.
+      auto required_sign = [&](size_t a) {
+        if (closed[act[a]]) return 0;
+        return tgt[a] == upper[act[a]] ? 1 : -1;
+      };
+      // Without the skip term, M = F(t_1) is a coordinate of its own; rows at the end values
+      // fix it directly ("pure" rows, functional s * G(t_m)), and so does a right/left ramp pair
+      // active at one interior value (G_j = F_j - M). Two or more such sources make the active
+      // rows linearly dependent: fix M instead (G(t_m) = -M), drop the sources, and split the
+      // multiplier of G(t_m) back onto them afterwards.
+      std::vector<int> keep_index(act.size(), -1);  // position among the kept rows
+      std::vector<size_t> pure, pair_left;          // indices into act
+      std::map<int, size_t> right_at;               // interior j -> act index of its F row
+      double g_last = std::numeric_limits<double>::quiet_NaN();
+      if (!p.skip) {
+        std::map<int, std::vector<size_t>> at_j;
+        for (size_t a = 0; a < act.size(); ++a) at_j[p.rows[p.free_rows[act[a]]].j].push_back(a);
+        std::vector<double> m_values;
+        for (const auto& [j, list] : at_j) {
+          if (j == 0 || j == p.m - 1) {
+            for (size_t a : list) {
+              const Row& r = p.rows[p.free_rows[act[a]]];
+              const double coef_m = j == 0 ? r.alpha : -r.gamma;  // functional = coef_m * M
+              pure.push_back(a);
+              m_values.push_back(tgt[a] / coef_m);
+            }
+          } else if (list.size() == 2) {
+            size_t ar = list[0], al = list[1];
+            if (p.rows[p.free_rows[act[ar]]].alpha == 0.0) std::swap(ar, al);
+            right_at[j] = ar;
+            pair_left.push_back(al);
+            m_values.push_back(tgt[ar] - tgt[al]);  // F_j - G_j
+          }
+        }
+        if (m_values.size() >= 2) {
+          for (double mv : m_values) {
+            if (std::abs(mv - m_values[0]) > 1e-12 * (1.0 + std::abs(m_values[0]))) return;
+          }
+          g_last = -m_values[0];
+        } else {
+          pure.clear();
+          pair_left.clear();
+          right_at.clear();
+        }
+      }
+      std::vector<bool> dropped(act.size(), false);
+      for (size_t a : pure) dropped[a] = true;
+      for (size_t a : pair_left) dropped[a] = true;
+      std::vector<int> kept;
+      std::vector<double> kept_targets;
+      for (size_t a = 0; a < act.size(); ++a) {
+        if (dropped[a]) continue;
+        keep_index[a] = static_cast<int>(kept.size());
+        kept.push_back(act[a]);
+        kept_targets.push_back(tgt[a]);
+      }
       Candidate polished;
-      std::vector<double> kappa;
-      if (!op.SolveEqualityQp(act, tgt, polished.sigma, kappa)) return;
+      std::vector<double> kappa_kept;
+      double nu = 0.0;
+      if (!op.SolveEqualityQp(kept, kept_targets, g_last, polished.sigma, kappa_kept, nu)) return;
+      std::vector<double> kappa(act.size(), 0.0);
+      for (size_t a = 0; a < act.size(); ++a) {
+        if (keep_index[a] >= 0) kappa[a] = kappa_kept[keep_index[a]];
+      }
+      if (std::isfinite(g_last) && !p.skip) {
+        // Split nu: sum over pairs of kappa_left + sum over pure rows of s * kappa_pure = nu,
+        // with kappa_right + kappa_left = the pair's solved multiplier, all signs as required.
+        struct Item { size_t a; double lo, hi, weight; };  // weight * value enters the sum
+        const double inf = std::numeric_limits<double>::infinity();
+        auto sign_interval = [&](size_t a, double& lo, double& hi) {
+          const int sgn = required_sign(a);
+          lo = sgn > 0 ? 0.0 : -inf;
+          hi = sgn < 0 ? 0.0 : inf;
+        };
+        std::vector<Item> items;
+        for (size_t al : pair_left) {
+          const int j = p.rows[p.free_rows[act[al]]].j;
+          const size_t ar = right_at[j];
+          double lo, hi, rlo, rhi;
+          sign_interval(al, lo, hi);
+          sign_interval(ar, rlo, rhi);  // kappa_right = combined - t must lie in [rlo, rhi]
+          lo = std::max(lo, kappa[ar] - rhi);
+          hi = std::min(hi, kappa[ar] - rlo);
+          items.push_back({al, lo, hi, 1.0});
+        }
+        for (size_t a : pure) {
+          const Row& r = p.rows[p.free_rows[act[a]]];
+          const double s_coef = r.j == 0 ? -r.alpha : r.gamma;  // functional = s * G(t_m)
+          double lo, hi;
+          sign_interval(a, lo, hi);
+          items.push_back({a, lo, hi, s_coef});
+        }
+        std::vector<double> value(items.size());
+        double sum = 0.0;
+        for (size_t i = 0; i < items.size(); ++i) {
+          if (items[i].lo > items[i].hi) return;
+          value[i] = std::clamp(0.0, items[i].lo, items[i].hi);
+          sum += items[i].weight * value[i];
+        }
+        // Absolute-value units at both end values: among the optimal splits pick the one whose
+        // tails are flat (sum of all coefficients zero), the Gaussian-Laplace convention.
+        bool split_done = false;
+        if (p.activation == Activation::kAbs && items.size() == 2 && pair_left.empty()) {
+          double others = 0.0;
+          for (size_t a = 0; a < act.size(); ++a) {
+            if (!dropped[a]) others += kappa[a];
+          }
+          // w0 v0 + w1 v1 = nu and v0 + v1 = -others.
+          const double w0 = items[0].weight, w1 = items[1].weight;
+          if (w0 != w1) {
+            const double v0 = (nu + w1 * others) / (w0 - w1);
+            const double v1 = -others - v0;
+            if (v0 >= items[0].lo && v0 <= items[0].hi && v1 >= items[1].lo && v1 <= items[1].hi) {
+              value = {v0, v1};
+              split_done = true;
+            }
+          }
+        }
+        for (size_t i = 0; i < items.size() && !split_done; ++i) {
+          const double residual = nu - sum;
+          if (residual == 0.0) break;
+          const double room = residual / items[i].weight;  // change of value wanted
+          const double moved = std::clamp(value[i] + room, items[i].lo, items[i].hi) - value[i];
+          value[i] += moved;
+          sum += items[i].weight * moved;
+        }
+        if (!split_done && std::abs(nu - sum) > 1e-12 * (1.0 + std::abs(nu))) return;
+        for (size_t i = 0; i < items.size(); ++i) {
+          kappa[items[i].a] = value[i];
+          const int j = p.rows[p.free_rows[act[items[i].a]]].j;
+          if (right_at.count(j) && items[i].weight == 1.0 && items[i].a != right_at[j] &&
+              std::find(pair_left.begin(), pair_left.end(), items[i].a) != pair_left.end()) {
+            kappa[right_at[j]] -= value[i];
+          }
+        }
+      }
       std::vector<std::pair<Column, double>> pc;
       for (size_t a = 0; a < act.size(); ++a) {
         const Row& r = p.rows[p.free_rows[act[a]]];
-        const double y = -kappa[a];  // coefficient = -(multiplier of the equality)
-        const bool is_upper = closed[act[a]] ? y < 0.0 : tgt[a] == upper[act[a]];
-        if (is_upper ? y > 0.0 : y < 0.0) return;  // wrong sign: not the optimal active set
+        const double y = -kappa[a];  // coefficient = -(multiplier of the row)
+        const int sgn = required_sign(a);
+        if ((sgn > 0 && y > 0.0) || (sgn < 0 && y < 0.0)) return;  // not the optimal active set
+        const bool is_upper = sgn == 0 ? y < 0.0 : sgn > 0;
         if (y != 0.0) pc.push_back({is_upper ? r.col_upper : r.col_lower, y});
       }
       polished.primal = EvaluatePrimal(p, std::move(pc), beta);

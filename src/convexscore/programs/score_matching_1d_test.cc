@@ -706,10 +706,7 @@ std::vector<double> LinearRegimeBetas(const std::vector<double>& x, Activation a
 // With skip the linear column is absorbed by the free skip term (P A = 0 for it), the
 // optimum just below beta_max is not linear, and the closed form is the Gaussian score at and
 // above beta_max (previous test). So the regime is tested for relu and abs without skip.
-// Known failure: without the skip term the two active ramps are collinear on the data, the
-// polish rejects the degenerate active set, and the interior-point score is right only to
-// ~1e-3 relative (the objective to 1e-11). Tracked in the note on issue 2.
-TEST(SM1DClosedFormTest, DISABLED_LinearRegimeJustBelowBetaMaxWithoutSkip) {
+TEST(SM1DClosedFormTest, LinearRegimeJustBelowBetaMaxWithoutSkip) {
   for (const std::vector<double>& x : ClosedFormDataSets()) {
     const Sample1D data = MakeSample1D(x);
     const Moments mom = ComputeMoments(x);
@@ -742,10 +739,9 @@ TEST(SM1DClosedFormTest, DISABLED_LinearRegimeJustBelowBetaMaxWithoutSkip) {
 // cost beta (|y1| + |y2|) = beta s; the tails have slopes +-(y1 + y2), so constant tails are
 // the symmetric split y1 = -y2 (the minimum-norm one). The theory asks for it; the solver must
 // choose it.
-// Known failure: the objective does not fix how the weight splits between the two abs units
-// whose sum is linear on the data; only the symmetric split gives constant (Laplace) tails, and
-// the solver does not yet choose it deliberately. Tracked in the note on issue 2.
-TEST(SM1DClosedFormTest, DISABLED_AbsLinearRegimeHasConstantTails) {
+// The objective does not fix how the weight splits between the two end abs units (their sum
+// is linear on the data); the solver picks the split with flat tails, the Laplace convention.
+TEST(SM1DClosedFormTest, AbsLinearRegimeHasConstantTails) {
   for (const std::vector<double>& x : ClosedFormDataSets()) {
     const Sample1D data = MakeSample1D(x);
     const Moments mom = ComputeMoments(x);
