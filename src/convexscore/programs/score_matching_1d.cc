@@ -250,28 +250,42 @@ class SlopeDualOperator : public QpOperator {
     double nu = nu_ >= 0 ? b[nu_] : 0.0;
     dx.resize(m - 1);
     for (int i = 0; i + 1 < m; ++i) dx[i] = b[sigma_[i]];
-    // Iterative refinement against the reduced system, evaluated exactly by prefix sums; a
-    // second solve only when the embedding lost digits.
-    for (int pass = 0; pass < 2; ++pass) {
+    // Iterative refinement against the reduced system, evaluated by prefix sums. A correction
+    // is kept only if it lowers the residual: with very large weights d the residual itself is
+    // computed with cancellation, and a blind correction would add noise.
+    auto residual = [&](const Eigen::VectorXd& x, double v, Eigen::VectorXd& res, double& eq) {
       Eigen::VectorXd hx, cx, ctw;
-      ApplyHessian(dx, hx);
-      ApplyRows(dx, cx);
+      ApplyHessian(x, hx);
+      ApplyRows(x, cx);
       ApplyRowsTransposed(d_.cwiseProduct(cx), ctw);
-      Eigen::VectorXd res = rhs - hx - ctw;
-      double eq_res = 0.0;
+      res = rhs - hx - ctw;
+      eq = 0.0;
       if (nu_ >= 0) {
-        for (int i = 0; i + 1 < m; ++i) res[i] -= nu * p_.h[i];
-        for (int i = 0; i + 1 < m; ++i) eq_res -= p_.h[i] * dx[i];
+        for (int i = 0; i + 1 < m; ++i) res[i] -= v * p_.h[i];
+        for (int i = 0; i + 1 < m; ++i) eq -= p_.h[i] * x[i];
       }
-      const double scale = std::max({rhs.lpNorm<Eigen::Infinity>(), hx.lpNorm<Eigen::Infinity>(),
-                                     ctw.lpNorm<Eigen::Infinity>(), 1e-300});
-      if (res.lpNorm<Eigen::Infinity>() <= 1e-15 * scale && std::abs(eq_res) <= 1e-15) break;
+      return std::max(res.lpNorm<Eigen::Infinity>(), std::abs(eq));
+    };
+    Eigen::VectorXd res;
+    double eq_res = 0.0;
+    double norm = residual(dx, nu, res, eq_res);
+    for (int pass = 0; pass < 2 && norm > 0.0; ++pass) {
       b.setZero();
       for (int i = 0; i + 1 < m; ++i) b[sigma_[i]] = res[i];
       if (nu_ >= 0) b[nu_] = eq_res;
       lu_.Solve(b);
-      for (int i = 0; i + 1 < m; ++i) dx[i] += b[sigma_[i]];
-      if (nu_ >= 0) nu += b[nu_];
+      Eigen::VectorXd trial = dx;
+      for (int i = 0; i + 1 < m; ++i) trial[i] += b[sigma_[i]];
+      const double trial_nu = nu_ >= 0 ? nu + b[nu_] : 0.0;
+      Eigen::VectorXd trial_res;
+      double trial_eq = 0.0;
+      const double trial_norm = residual(trial, trial_nu, trial_res, trial_eq);
+      if (!(trial_norm < 0.5 * norm)) break;
+      dx = trial;
+      nu = trial_nu;
+      res = trial_res;
+      eq_res = trial_eq;
+      norm = trial_norm;
     }
     dnu.setConstant(num_equalities(), nu);
   }
@@ -383,6 +397,7 @@ struct PrimalPoint {
   double skip = 0.0;
   Eigen::VectorXd score;     // f at the distinct values
   double objective = 0.0;
+  double l1 = 0.0;           // sum |y|, the weight decay of the network divided by beta
 };
 
 PrimalPoint EvaluatePrimal(const Problem& p, std::vector<std::pair<Column, double>> coefficients,
@@ -392,7 +407,7 @@ PrimalPoint EvaluatePrimal(const Problem& p, std::vector<std::pair<Column, doubl
   PrimalPoint out;
   // Value coefficients of right ramps (x - t_j)_+ and left ramps (t_j - x)_+ at each j.
   std::vector<double> right(m, 0.0), left(m, 0.0);
-  double linear = 0.0, penalty = 0.0;
+  long double linear = 0.0, penalty = 0.0;
   for (const auto& [c, y] : coefficients) {
     switch (c.kind) {
       case ColumnKind::kRightClosed: case ColumnKind::kRightShifted: right[c.j] += y; break;
@@ -403,15 +418,15 @@ PrimalPoint EvaluatePrimal(const Problem& p, std::vector<std::pair<Column, doubl
     penalty += std::abs(y);
   }
   Eigen::VectorXd z(m);
-  double sum = 0.0, moment = 0.0;
+  long double sum = 0.0, moment = 0.0;  // extended precision: the two terms of z cancel
   for (int i = 0; i < m; ++i) {  // sum_{j<i} right_j (t_i - t_j)
-    z[i] = p.t[i] * sum - moment;
+    z[i] = static_cast<double>(p.t[i] * sum - moment);
     sum += right[i];
     moment += right[i] * p.t[i];
   }
   sum = moment = 0.0;
   for (int i = m - 1; i >= 0; --i) {  // sum_{j>i} left_j (t_j - t_i)
-    z[i] += moment - p.t[i] * sum;
+    z[i] += static_cast<double>(moment - p.t[i] * sum);
     sum += left[i];
     moment += left[i] * p.t[i];
   }
@@ -425,18 +440,20 @@ PrimalPoint EvaluatePrimal(const Problem& p, std::vector<std::pair<Column, doubl
   out.output_bias = -mean_z;
   if (p.skip) out.skip = -(mean_tz + 1.0) / mean_tt;
   out.score = z.array() + out.output_bias + out.skip * Eigen::Map<const Eigen::ArrayXd>(p.t.data(), m);
-  double quad = 0.0;
+  long double quad = 0.0;
   for (int i = 0; i < m; ++i) quad += p.k[i] * out.score[i] * out.score[i];
-  out.objective = quad / (2.0 * n) + linear + (p.skip ? out.skip : 0.0) + beta * penalty;
+  out.objective = static_cast<double>(quad / (2.0L * n) + linear + (p.skip ? out.skip : 0.0) +
+                                      static_cast<long double>(beta) * penalty);
+  out.l1 = static_cast<double>(penalty);
   out.coefficients = std::move(coefficients);
   return out;
 }
 
 // Dual objective at sigma (the dual is max -(1/2n) sum k f^2 with f the score implied by sigma).
 double DualObjective(const Problem& p, const Eigen::VectorXd& f) {
-  double quad = 0.0;
+  long double quad = 0.0;  // the certificate subtracts two such sums: keep their rounding low
   for (int i = 0; i < p.m; ++i) quad += p.k[i] * f[i] * f[i];
-  return -quad / (2.0 * p.n);
+  return static_cast<double>(-quad / (2.0L * p.n));
 }
 
 // Worst violation of the free rows' bounds at sigma (<= 0 means dual feasible).
@@ -590,10 +607,14 @@ ScoreMatching1DResult FitScoreMatching1D(const Sample1D& data, const ScoreMatchi
     double dual = 0.0, gap = std::numeric_limits<double>::infinity(), infeasibility = 0.0;
     bool polished = false;
   };
+  // The dual bound is the dual objective less infeasibility * ||y||_1: a dual point that
+  // violates its bounds by eps can exceed the optimum by at most eps times the l1 norm of the
+  // optimal multipliers (the network's coefficients), so rounding-level violations are charged
+  // to the certificate instead of being ignored.
   auto certify = [&](Candidate& c) {
     const Eigen::VectorXd f = ScoreFromSlopes(p, c.sigma);
-    c.dual = DualObjective(p, f);
     c.infeasibility = std::max(0.0, DualInfeasibility(p, op, c.sigma, beta));
+    c.dual = DualObjective(p, f) - c.infeasibility * c.primal.l1;
     c.gap = c.primal.objective - c.dual;
   };
 
@@ -609,8 +630,14 @@ ScoreMatching1DResult FitScoreMatching1D(const Sample1D& data, const ScoreMatchi
     best.polished = true;  // exact: the empty active set
     certify(best);
   } else if (rows > 0) {
-    InteriorPointState st = SolveBoundedQp(op, lower, upper, sigma0, ipm);
-    iterations = st.iterations;
+    // Every candidate drawn from an interior-point iterate: its own multipliers, the same
+    // trimmed to the identified active rows, and the exactly solved (polished) active set.
+    // Returns true once the best candidate so far is certified.
+    auto is_certified = [&](const Candidate& c) {
+      return c.gap <= options.gap_tolerance * std::max(1.0, std::abs(c.primal.objective)) &&
+             c.infeasibility <= 1e-10 * beta;
+    };
+    auto attempt = [&](const InteriorPointState& st) {
     // The IPM's own answer: multipliers as coefficients.
     Candidate from_ipm;
     from_ipm.sigma = st.x;
@@ -633,7 +660,7 @@ ScoreMatching1DResult FitScoreMatching1D(const Sample1D& data, const ScoreMatchi
     }
     from_ipm.primal = EvaluatePrimal(p, std::move(coef), beta);
     certify(from_ipm);
-    best = from_ipm;
+    if (from_ipm.gap < best.gap) best = from_ipm;
     // The same multipliers restricted to the identified active rows: exact zeros elsewhere,
     // so that the network has only the neurons the optimum needs. Kept if still certified.
     Candidate trimmed;
@@ -653,14 +680,18 @@ ScoreMatching1DResult FitScoreMatching1D(const Sample1D& data, const ScoreMatchi
     // Polish: solve the identified active set exactly and keep it if it certifies better. The
     // set is read off the last iterate with a few thresholds on multiplier / slack, because near
     // beta_min the iterate can stop before the two separate cleanly.
-    auto try_polish = [&](double threshold) {
+    // forced: rows (with their bound) to hold whatever the iterate says; used to bring in end
+    // rows that are tight at the exact solution but carry no multiplier in the iterate.
+    // Returns the polished candidate's active rows (empty when it was not accepted).
+    auto try_polish = [&](double threshold, const std::map<int, double>& forced) -> std::vector<int> {
       std::vector<int> act;
       std::vector<double> tgt;
       for (int q = 0; q < rows; ++q) {
         if (closed[q]) { act.push_back(q); tgt.push_back(0.5 * (lower[q] + upper[q])); continue; }
+        if (forced.count(q)) { act.push_back(q); tgt.push_back(forced.at(q)); continue; }
         const bool at_lower = st.dual_lower[q] > threshold * st.slack_lower[q];
         const bool at_upper = st.dual_upper[q] > threshold * st.slack_upper[q];
-        if (at_lower && at_upper) return;
+        if (at_lower && at_upper) return {};
         if (at_lower) { act.push_back(q); tgt.push_back(lower[q]); }
         if (at_upper) { act.push_back(q); tgt.push_back(upper[q]); }
       }
@@ -701,7 +732,7 @@ ScoreMatching1DResult FitScoreMatching1D(const Sample1D& data, const ScoreMatchi
         }
         if (m_values.size() >= 2) {
           for (double mv : m_values) {
-            if (std::abs(mv - m_values[0]) > 1e-12 * (1.0 + std::abs(m_values[0]))) return;
+            if (std::abs(mv - m_values[0]) > 1e-12 * (1.0 + std::abs(m_values[0]))) return {};
           }
           g_last = -m_values[0];
         } else {
@@ -724,7 +755,7 @@ ScoreMatching1DResult FitScoreMatching1D(const Sample1D& data, const ScoreMatchi
       Candidate polished;
       std::vector<double> kappa_kept;
       double nu = 0.0;
-      if (!op.SolveEqualityQp(kept, kept_targets, g_last, polished.sigma, kappa_kept, nu)) return;
+      if (!op.SolveEqualityQp(kept, kept_targets, g_last, polished.sigma, kappa_kept, nu)) return {};
       std::vector<double> kappa(act.size(), 0.0);
       for (size_t a = 0; a < act.size(); ++a) {
         if (keep_index[a] >= 0) kappa[a] = kappa_kept[keep_index[a]];
@@ -760,7 +791,7 @@ ScoreMatching1DResult FitScoreMatching1D(const Sample1D& data, const ScoreMatchi
         std::vector<double> value(items.size());
         double sum = 0.0;
         for (size_t i = 0; i < items.size(); ++i) {
-          if (items[i].lo > items[i].hi) return;
+          if (items[i].lo > items[i].hi) return {};
           value[i] = std::clamp(0.0, items[i].lo, items[i].hi);
           sum += items[i].weight * value[i];
         }
@@ -791,7 +822,7 @@ ScoreMatching1DResult FitScoreMatching1D(const Sample1D& data, const ScoreMatchi
           value[i] += moved;
           sum += items[i].weight * moved;
         }
-        if (!split_done && std::abs(nu - sum) > 1e-12 * (1.0 + std::abs(nu))) return;
+        if (!split_done && std::abs(nu - sum) > 1e-12 * (1.0 + std::abs(nu))) return {};
         for (size_t i = 0; i < items.size(); ++i) {
           kappa[items[i].a] = value[i];
           const int j = p.rows[p.free_rows[act[items[i].a]]].j;
@@ -806,7 +837,7 @@ ScoreMatching1DResult FitScoreMatching1D(const Sample1D& data, const ScoreMatchi
         const Row& r = p.rows[p.free_rows[act[a]]];
         const double y = -kappa[a];  // coefficient = -(multiplier of the row)
         const int sgn = required_sign(a);
-        if ((sgn > 0 && y > 0.0) || (sgn < 0 && y < 0.0)) return;  // not the optimal active set
+        if ((sgn > 0 && y > 0.0) || (sgn < 0 && y < 0.0)) return {};  // not the optimal active set
         const bool is_upper = sgn == 0 ? y < 0.0 : sgn > 0;
         if (y != 0.0) pc.push_back({is_upper ? r.col_upper : r.col_lower, y});
       }
@@ -815,14 +846,45 @@ ScoreMatching1DResult FitScoreMatching1D(const Sample1D& data, const ScoreMatchi
       certify(polished);
       const double scale = std::max(1.0, std::abs(polished.dual));
       if (polished.infeasibility <= 1e-12 * scale &&
-          (polished.gap <= best.gap + 1e-15 * scale || best.infeasibility > 0.0)) {
+          (polished.gap <= best.gap + 1e-15 * scale || best.infeasibility > 0.0 || !forced.empty())) {
         best = polished;
+        return act;
       }
+      return {};
     };
+    const bool flat_tails = p.activation == Activation::kAbs && !p.skip;
     for (double threshold : {1.0, 1e-3, 1e3, 1e-6, 1e6}) {
       if (best.polished) break;
-      try_polish(threshold);
+      const std::vector<int> act = try_polish(threshold, {});
+      if (act.empty() || !flat_tails) continue;
+      // Flat tails need both end units: add an end row that is tight at the exact solution.
+      Eigen::VectorXd v;
+      op.ApplyRows(best.sigma, v);
+      std::map<int, double> forced;
+      for (int q = 0; q < rows; ++q) {
+        const int j = p.rows[p.free_rows[q]].j;
+        if ((j != 0 && j != p.m - 1) || std::find(act.begin(), act.end(), q) != act.end()) continue;
+        const double tol = 1e-12 * std::max(1.0, std::abs(v[q]));
+        if (std::abs(v[q] - lower[q]) <= tol) forced[q] = lower[q];
+        if (std::abs(v[q] - upper[q]) <= tol) forced[q] = upper[q];
+      }
+      if (!forced.empty()) {
+        const Candidate without = best;
+        if (try_polish(threshold, forced).empty()) best = without;
+      }
     }
+    return best.polished && is_certified(best);
+    };
+    // Crossover as soon as the iterate is close: the last digits of an interior-point solve are
+    // the hardest (its Newton systems degrade as the multipliers separate), and an exactly
+    // solved active set does not need them.
+    ipm.on_iterate = [&](const InteriorPointState& st) {
+      if (st.primal_residual > 1e-6 || st.dual_residual > 1e-6) return false;
+      return attempt(st);
+    };
+    const InteriorPointState final_state = SolveBoundedQp(op, lower, upper, sigma0, ipm);
+    iterations = final_state.iterations;
+    if (!(best.polished && is_certified(best))) attempt(final_state);
   } else {
     // Nothing is free (two distinct values with the skip term): sigma is fixed by the equality.
     best.sigma = sigma0;

@@ -18,6 +18,19 @@ void BandedLU::Reset(int n, int kl, int ku) {
 
 bool BandedLU::Factorize() {
   const int reach = kl_ + ku_;  // columns a pivot row can touch after exchanges
+  scale_.assign(n_, 1.0);
+  for (int i = 0; i < n_; ++i) {
+    double largest = 0.0;
+    for (int j = std::max(0, i - kl_); j <= std::min(n_ - 1, i + ku_); ++j) {
+      largest = std::max(largest, std::abs(ab_[Index(i, j)]));
+    }
+    if (largest > 0.0 && std::isfinite(largest)) scale_[i] = 1.0 / std::sqrt(largest);
+  }
+  for (int i = 0; i < n_; ++i) {
+    for (int j = std::max(0, i - kl_); j <= std::min(n_ - 1, i + ku_); ++j) {
+      ab_[Index(i, j)] *= scale_[i] * scale_[j];
+    }
+  }
   for (int k = 0; k < n_; ++k) {
     const int last = std::min(n_ - 1, k + kl_);
     int p = k;
@@ -46,6 +59,7 @@ bool BandedLU::Factorize() {
 }
 
 void BandedLU::Solve(Eigen::VectorXd& b) const {
+  for (int k = 0; k < n_; ++k) b[k] *= scale_[k];
   for (int k = 0; k < n_; ++k) {
     if (pivots_[k] != k) std::swap(b[k], b[pivots_[k]]);
     const int last = std::min(n_ - 1, k + kl_);
@@ -59,6 +73,7 @@ void BandedLU::Solve(Eigen::VectorXd& b) const {
     for (int j = 1; j <= right - k; ++j) s -= row[j] * b[k + j];
     b[k] = s / row[0];
   }
+  for (int k = 0; k < n_; ++k) b[k] *= scale_[k];
 }
 
 }  // namespace convexscore

@@ -14,7 +14,9 @@ class BandedLU {
   void Reset(int n, int kl, int ku);
   // Adds v to entry (i, j); |j - i| must lie within the band.
   void Add(int i, int j, double v) { ab_[Index(i, j)] += v; }
-  // False if a zero pivot is met (the matrix is singular).
+  // Equilibrates symmetrically (rows and columns scaled by 1/sqrt of the row's largest entry,
+  // which keeps a symmetric matrix symmetric; entries of the Newton systems span many orders of
+  // magnitude near the optimum), then factorizes. False if a zero pivot is met.
   bool Factorize();
   // Solves A x = b in place.
   void Solve(Eigen::VectorXd& b) const;
@@ -26,6 +28,7 @@ class BandedLU {
   std::vector<double> ab_;          // row i holds columns i - kl .. i + kl + ku (fill included)
   std::vector<double> multipliers_;  // kl per column
   std::vector<int> pivots_;
+  std::vector<double> scale_;        // the equilibration
 };
 
 }  // namespace convexscore

@@ -91,6 +91,10 @@ InteriorPointState SolveBoundedQp(QpOperator& op, const Eigen::VectorXd& lower,
       s.converged = true;
       return s;
     }
+    if (options.on_iterate && options.on_iterate(s)) {
+      s.converged = true;
+      return s;
+    }
     const double merit = std::max({mu / std::max(width_scale, 1e-300), s.primal_residual, s.dual_residual});
     if (!std::isfinite(merit)) break;
     if (merit < best_merit) {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <Eigen/Dense>
+#include <functional>
 
 namespace convexscore {
 
@@ -37,13 +38,6 @@ class QpOperator {
                            Eigen::VectorXd& dnu) const = 0;
 };
 
-struct InteriorPointOptions {
-  int max_iterations = 200;
-  double complementarity_tolerance = 1e-12;  // mean s*z relative to the bound widths
-  double residual_tolerance = 1e-11;         // relative primal/dual residuals
-  double step_fraction = 0.995;              // fraction to the boundary
-};
-
 struct InteriorPointState {
   Eigen::VectorXd x;                   // variables
   Eigen::VectorXd slack_lower, slack_upper;  // C x - lower, upper - C x
@@ -54,6 +48,16 @@ struct InteriorPointState {
   double mean_complementarity = 0.0;
   double primal_residual = 0.0;
   double dual_residual = 0.0;
+};
+
+struct InteriorPointOptions {
+  int max_iterations = 200;
+  double complementarity_tolerance = 1e-12;  // mean s*z relative to the bound widths
+  double residual_tolerance = 1e-11;         // relative primal/dual residuals
+  double step_fraction = 0.995;              // fraction to the boundary
+  // Called with each iterate once the residuals are computed; returning true stops the
+  // method (the caller has found what it needs, e.g. an exactly solved active set).
+  std::function<bool(const InteriorPointState&)> on_iterate;
 };
 
 // Runs from the given x (which must satisfy the operator's equalities). Bounds must satisfy
