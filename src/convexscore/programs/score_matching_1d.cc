@@ -469,6 +469,177 @@ double DualInfeasibility(const Problem& p, const SlopeDualOperator& op, const Ei
   return worst;
 }
 
+// ---------------------------------------------------------------------------------------------
+// An active set of dual rows held at their bounds, and its exact solution.
+struct ActiveRow {
+  int q = 0;            // index among the free rows
+  int side = 0;         // +1 upper bound, -1 lower bound, 0 closed row (free sign)
+  double target = 0.0;  // the bound
+};
+
+struct ActiveSetSolution {
+  bool solved = false;
+  Eigen::VectorXd sigma;
+  std::vector<double> kappa;  // multiplier per active row; the coefficient is y = -kappa
+  bool signs_ok = false;      // every kappa has the sign its bound requires
+};
+
+// Solves the dual restricted to the active rows exactly (one banded solve). Without the skip
+// term, M = F(t_1) is a coordinate of its own; rows at the end values fix it directly ("pure"
+// rows, functional s * G(t_m)), and so does a right/left ramp pair active at one interior value
+// (G_j = F_j - M). Two or more such sources make the rows linearly dependent: M is fixed instead
+// (G(t_m) = -M), the sources are dropped, and the multiplier of G(t_m) is split back onto them
+// with the required signs; for absolute values at both ends the split with flat tails (all
+// coefficients summing to zero) is preferred.
+ActiveSetSolution SolveActiveSet(const Problem& p, SlopeDualOperator& op, const std::vector<ActiveRow>& rows_in) {
+  ActiveSetSolution out;
+  std::vector<int> act;
+  std::vector<double> tgt;
+  for (const ActiveRow& r : rows_in) {
+    act.push_back(r.q);
+    tgt.push_back(r.target);
+  }
+  auto required_sign = [&](size_t a) { return rows_in[a].side; };
+    // Without the skip term, M = F(t_1) is a coordinate of its own; rows at the end values
+    // fix it directly ("pure" rows, functional s * G(t_m)), and so does a right/left ramp pair
+    // active at one interior value (G_j = F_j - M). Two or more such sources make the active
+    // rows linearly dependent: fix M instead (G(t_m) = -M), drop the sources, and split the
+    // multiplier of G(t_m) back onto them afterwards.
+    std::vector<int> keep_index(act.size(), -1);  // position among the kept rows
+    std::vector<size_t> pure, pair_left;          // indices into act
+    std::map<int, size_t> right_at;               // interior j -> act index of its F row
+    double g_last = std::numeric_limits<double>::quiet_NaN();
+    if (!p.skip) {
+      std::map<int, std::vector<size_t>> at_j;
+      for (size_t a = 0; a < act.size(); ++a) at_j[p.rows[p.free_rows[act[a]]].j].push_back(a);
+      std::vector<double> m_values;
+      for (const auto& [j, list] : at_j) {
+        if (j == 0 || j == p.m - 1) {
+          for (size_t a : list) {
+            const Row& r = p.rows[p.free_rows[act[a]]];
+            const double coef_m = j == 0 ? r.alpha : -r.gamma;  // functional = coef_m * M
+            pure.push_back(a);
+            m_values.push_back(tgt[a] / coef_m);
+          }
+        } else if (list.size() == 2) {
+          size_t ar = list[0], al = list[1];
+          if (p.rows[p.free_rows[act[ar]]].alpha == 0.0) std::swap(ar, al);
+          right_at[j] = ar;
+          pair_left.push_back(al);
+          m_values.push_back(tgt[ar] - tgt[al]);  // F_j - G_j
+        }
+      }
+      if (m_values.size() >= 2) {
+        for (double mv : m_values) {
+          if (std::abs(mv - m_values[0]) > 1e-12 * (1.0 + std::abs(m_values[0]))) return out;
+        }
+        g_last = -m_values[0];
+      } else {
+        pure.clear();
+        pair_left.clear();
+        right_at.clear();
+      }
+    }
+    std::vector<bool> dropped(act.size(), false);
+    for (size_t a : pure) dropped[a] = true;
+    for (size_t a : pair_left) dropped[a] = true;
+    std::vector<int> kept;
+    std::vector<double> kept_targets;
+    for (size_t a = 0; a < act.size(); ++a) {
+      if (dropped[a]) continue;
+      keep_index[a] = static_cast<int>(kept.size());
+      kept.push_back(act[a]);
+      kept_targets.push_back(tgt[a]);
+    }
+    std::vector<double> kappa_kept;
+    double nu = 0.0;
+    if (!op.SolveEqualityQp(kept, kept_targets, g_last, out.sigma, kappa_kept, nu)) return out;
+    std::vector<double> kappa(act.size(), 0.0);
+    for (size_t a = 0; a < act.size(); ++a) {
+      if (keep_index[a] >= 0) kappa[a] = kappa_kept[keep_index[a]];
+    }
+    if (std::isfinite(g_last) && !p.skip) {
+      // Split nu: sum over pairs of kappa_left + sum over pure rows of s * kappa_pure = nu,
+      // with kappa_right + kappa_left = the pair's solved multiplier, all signs as required.
+      struct Item { size_t a; double lo, hi, weight; };  // weight * value enters the sum
+      const double inf = std::numeric_limits<double>::infinity();
+      auto sign_interval = [&](size_t a, double& lo, double& hi) {
+        const int sgn = required_sign(a);
+        lo = sgn > 0 ? 0.0 : -inf;
+        hi = sgn < 0 ? 0.0 : inf;
+      };
+      std::vector<Item> items;
+      for (size_t al : pair_left) {
+        const int j = p.rows[p.free_rows[act[al]]].j;
+        const size_t ar = right_at[j];
+        double lo, hi, rlo, rhi;
+        sign_interval(al, lo, hi);
+        sign_interval(ar, rlo, rhi);  // kappa_right = combined - t must lie in [rlo, rhi]
+        lo = std::max(lo, kappa[ar] - rhi);
+        hi = std::min(hi, kappa[ar] - rlo);
+        items.push_back({al, lo, hi, 1.0});
+      }
+      for (size_t a : pure) {
+        const Row& r = p.rows[p.free_rows[act[a]]];
+        const double s_coef = r.j == 0 ? -r.alpha : r.gamma;  // functional = s * G(t_m)
+        double lo, hi;
+        sign_interval(a, lo, hi);
+        items.push_back({a, lo, hi, s_coef});
+      }
+      std::vector<double> value(items.size());
+      double sum = 0.0;
+      for (size_t i = 0; i < items.size(); ++i) {
+        if (items[i].lo > items[i].hi) return out;
+        value[i] = std::clamp(0.0, items[i].lo, items[i].hi);
+        sum += items[i].weight * value[i];
+      }
+      // Absolute-value units at both end values: among the optimal splits pick the one whose
+      // tails are flat (sum of all coefficients zero), the Gaussian-Laplace convention.
+      bool split_done = false;
+      if (p.activation == Activation::kAbs && items.size() == 2 && pair_left.empty()) {
+        double others = 0.0;
+        for (size_t a = 0; a < act.size(); ++a) {
+          if (!dropped[a]) others += kappa[a];
+        }
+        // w0 v0 + w1 v1 = nu and v0 + v1 = -others.
+        const double w0 = items[0].weight, w1 = items[1].weight;
+        if (w0 != w1) {
+          const double v0 = (nu + w1 * others) / (w0 - w1);
+          const double v1 = -others - v0;
+          if (v0 >= items[0].lo && v0 <= items[0].hi && v1 >= items[1].lo && v1 <= items[1].hi) {
+            value = {v0, v1};
+            split_done = true;
+          }
+        }
+      }
+      for (size_t i = 0; i < items.size() && !split_done; ++i) {
+        const double residual = nu - sum;
+        if (residual == 0.0) break;
+        const double room = residual / items[i].weight;  // change of value wanted
+        const double moved = std::clamp(value[i] + room, items[i].lo, items[i].hi) - value[i];
+        value[i] += moved;
+        sum += items[i].weight * moved;
+      }
+      if (!split_done && std::abs(nu - sum) > 1e-12 * (1.0 + std::abs(nu))) return out;
+      for (size_t i = 0; i < items.size(); ++i) {
+        kappa[items[i].a] = value[i];
+        const int j = p.rows[p.free_rows[act[items[i].a]]].j;
+        if (right_at.count(j) && items[i].weight == 1.0 && items[i].a != right_at[j] &&
+            std::find(pair_left.begin(), pair_left.end(), items[i].a) != pair_left.end()) {
+          kappa[right_at[j]] -= value[i];
+        }
+      }
+    }
+  out.solved = true;
+  out.kappa = kappa;
+  out.signs_ok = true;
+  for (size_t a = 0; a < act.size(); ++a) {
+    const int sgn = required_sign(a);
+    if ((sgn > 0 && kappa[a] < 0.0) || (sgn < 0 && kappa[a] > 0.0)) out.signs_ok = false;
+  }
+  return out;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -683,162 +854,16 @@ ScoreMatching1DResult FitScoreMatching1D(const Sample1D& data, const ScoreMatchi
     // forced: rows (with their bound) to hold whatever the iterate says; used to bring in end
     // rows that are tight at the exact solution but carry no multiplier in the iterate.
     // Returns the polished candidate's active rows (empty when it was not accepted).
-    auto try_polish = [&](double threshold, const std::map<int, double>& forced) -> std::vector<int> {
-      std::vector<int> act;
-      std::vector<double> tgt;
-      for (int q = 0; q < rows; ++q) {
-        if (closed[q]) { act.push_back(q); tgt.push_back(0.5 * (lower[q] + upper[q])); continue; }
-        if (forced.count(q)) { act.push_back(q); tgt.push_back(forced.at(q)); continue; }
-        const bool at_lower = st.dual_lower[q] > threshold * st.slack_lower[q];
-        const bool at_upper = st.dual_upper[q] > threshold * st.slack_upper[q];
-        if (at_lower && at_upper) return {};
-        if (at_lower) { act.push_back(q); tgt.push_back(lower[q]); }
-        if (at_upper) { act.push_back(q); tgt.push_back(upper[q]); }
-      }
-      // Required sign of each active row's multiplier kappa (coefficient y = -kappa):
-      // +1 at an upper bound, -1 at a lower bound, 0 (free) for a closed row.
-      auto required_sign = [&](size_t a) {
-        if (closed[act[a]]) return 0;
-        return tgt[a] == upper[act[a]] ? 1 : -1;
-      };
-      // Without the skip term, M = F(t_1) is a coordinate of its own; rows at the end values
-      // fix it directly ("pure" rows, functional s * G(t_m)), and so does a right/left ramp pair
-      // active at one interior value (G_j = F_j - M). Two or more such sources make the active
-      // rows linearly dependent: fix M instead (G(t_m) = -M), drop the sources, and split the
-      // multiplier of G(t_m) back onto them afterwards.
-      std::vector<int> keep_index(act.size(), -1);  // position among the kept rows
-      std::vector<size_t> pure, pair_left;          // indices into act
-      std::map<int, size_t> right_at;               // interior j -> act index of its F row
-      double g_last = std::numeric_limits<double>::quiet_NaN();
-      if (!p.skip) {
-        std::map<int, std::vector<size_t>> at_j;
-        for (size_t a = 0; a < act.size(); ++a) at_j[p.rows[p.free_rows[act[a]]].j].push_back(a);
-        std::vector<double> m_values;
-        for (const auto& [j, list] : at_j) {
-          if (j == 0 || j == p.m - 1) {
-            for (size_t a : list) {
-              const Row& r = p.rows[p.free_rows[act[a]]];
-              const double coef_m = j == 0 ? r.alpha : -r.gamma;  // functional = coef_m * M
-              pure.push_back(a);
-              m_values.push_back(tgt[a] / coef_m);
-            }
-          } else if (list.size() == 2) {
-            size_t ar = list[0], al = list[1];
-            if (p.rows[p.free_rows[act[ar]]].alpha == 0.0) std::swap(ar, al);
-            right_at[j] = ar;
-            pair_left.push_back(al);
-            m_values.push_back(tgt[ar] - tgt[al]);  // F_j - G_j
-          }
-        }
-        if (m_values.size() >= 2) {
-          for (double mv : m_values) {
-            if (std::abs(mv - m_values[0]) > 1e-12 * (1.0 + std::abs(m_values[0]))) return {};
-          }
-          g_last = -m_values[0];
-        } else {
-          pure.clear();
-          pair_left.clear();
-          right_at.clear();
-        }
-      }
-      std::vector<bool> dropped(act.size(), false);
-      for (size_t a : pure) dropped[a] = true;
-      for (size_t a : pair_left) dropped[a] = true;
-      std::vector<int> kept;
-      std::vector<double> kept_targets;
-      for (size_t a = 0; a < act.size(); ++a) {
-        if (dropped[a]) continue;
-        keep_index[a] = static_cast<int>(kept.size());
-        kept.push_back(act[a]);
-        kept_targets.push_back(tgt[a]);
-      }
+    // Turns an exactly solved active set into a candidate; keeps it if it certifies better.
+    auto accept = [&](const std::vector<ActiveRow>& act, const ActiveSetSolution& sol, bool prefer) {
+      if (!sol.solved || !sol.signs_ok) return false;
       Candidate polished;
-      std::vector<double> kappa_kept;
-      double nu = 0.0;
-      if (!op.SolveEqualityQp(kept, kept_targets, g_last, polished.sigma, kappa_kept, nu)) return {};
-      std::vector<double> kappa(act.size(), 0.0);
-      for (size_t a = 0; a < act.size(); ++a) {
-        if (keep_index[a] >= 0) kappa[a] = kappa_kept[keep_index[a]];
-      }
-      if (std::isfinite(g_last) && !p.skip) {
-        // Split nu: sum over pairs of kappa_left + sum over pure rows of s * kappa_pure = nu,
-        // with kappa_right + kappa_left = the pair's solved multiplier, all signs as required.
-        struct Item { size_t a; double lo, hi, weight; };  // weight * value enters the sum
-        const double inf = std::numeric_limits<double>::infinity();
-        auto sign_interval = [&](size_t a, double& lo, double& hi) {
-          const int sgn = required_sign(a);
-          lo = sgn > 0 ? 0.0 : -inf;
-          hi = sgn < 0 ? 0.0 : inf;
-        };
-        std::vector<Item> items;
-        for (size_t al : pair_left) {
-          const int j = p.rows[p.free_rows[act[al]]].j;
-          const size_t ar = right_at[j];
-          double lo, hi, rlo, rhi;
-          sign_interval(al, lo, hi);
-          sign_interval(ar, rlo, rhi);  // kappa_right = combined - t must lie in [rlo, rhi]
-          lo = std::max(lo, kappa[ar] - rhi);
-          hi = std::min(hi, kappa[ar] - rlo);
-          items.push_back({al, lo, hi, 1.0});
-        }
-        for (size_t a : pure) {
-          const Row& r = p.rows[p.free_rows[act[a]]];
-          const double s_coef = r.j == 0 ? -r.alpha : r.gamma;  // functional = s * G(t_m)
-          double lo, hi;
-          sign_interval(a, lo, hi);
-          items.push_back({a, lo, hi, s_coef});
-        }
-        std::vector<double> value(items.size());
-        double sum = 0.0;
-        for (size_t i = 0; i < items.size(); ++i) {
-          if (items[i].lo > items[i].hi) return {};
-          value[i] = std::clamp(0.0, items[i].lo, items[i].hi);
-          sum += items[i].weight * value[i];
-        }
-        // Absolute-value units at both end values: among the optimal splits pick the one whose
-        // tails are flat (sum of all coefficients zero), the Gaussian-Laplace convention.
-        bool split_done = false;
-        if (p.activation == Activation::kAbs && items.size() == 2 && pair_left.empty()) {
-          double others = 0.0;
-          for (size_t a = 0; a < act.size(); ++a) {
-            if (!dropped[a]) others += kappa[a];
-          }
-          // w0 v0 + w1 v1 = nu and v0 + v1 = -others.
-          const double w0 = items[0].weight, w1 = items[1].weight;
-          if (w0 != w1) {
-            const double v0 = (nu + w1 * others) / (w0 - w1);
-            const double v1 = -others - v0;
-            if (v0 >= items[0].lo && v0 <= items[0].hi && v1 >= items[1].lo && v1 <= items[1].hi) {
-              value = {v0, v1};
-              split_done = true;
-            }
-          }
-        }
-        for (size_t i = 0; i < items.size() && !split_done; ++i) {
-          const double residual = nu - sum;
-          if (residual == 0.0) break;
-          const double room = residual / items[i].weight;  // change of value wanted
-          const double moved = std::clamp(value[i] + room, items[i].lo, items[i].hi) - value[i];
-          value[i] += moved;
-          sum += items[i].weight * moved;
-        }
-        if (!split_done && std::abs(nu - sum) > 1e-12 * (1.0 + std::abs(nu))) return {};
-        for (size_t i = 0; i < items.size(); ++i) {
-          kappa[items[i].a] = value[i];
-          const int j = p.rows[p.free_rows[act[items[i].a]]].j;
-          if (right_at.count(j) && items[i].weight == 1.0 && items[i].a != right_at[j] &&
-              std::find(pair_left.begin(), pair_left.end(), items[i].a) != pair_left.end()) {
-            kappa[right_at[j]] -= value[i];
-          }
-        }
-      }
+      polished.sigma = sol.sigma;
       std::vector<std::pair<Column, double>> pc;
       for (size_t a = 0; a < act.size(); ++a) {
-        const Row& r = p.rows[p.free_rows[act[a]]];
-        const double y = -kappa[a];  // coefficient = -(multiplier of the row)
-        const int sgn = required_sign(a);
-        if ((sgn > 0 && y > 0.0) || (sgn < 0 && y < 0.0)) return {};  // not the optimal active set
-        const bool is_upper = sgn == 0 ? y < 0.0 : sgn > 0;
+        const Row& r = p.rows[p.free_rows[act[a].q]];
+        const double y = -sol.kappa[a];
+        const bool is_upper = act[a].side == 0 ? y < 0.0 : act[a].side > 0;
         if (y != 0.0) pc.push_back({is_upper ? r.col_upper : r.col_lower, y});
       }
       polished.primal = EvaluatePrimal(p, std::move(pc), beta);
@@ -846,32 +871,44 @@ ScoreMatching1DResult FitScoreMatching1D(const Sample1D& data, const ScoreMatchi
       certify(polished);
       const double scale = std::max(1.0, std::abs(polished.dual));
       if (polished.infeasibility <= 1e-12 * scale &&
-          (polished.gap <= best.gap + 1e-15 * scale || best.infeasibility > 0.0 || !forced.empty())) {
+          (polished.gap <= best.gap + 1e-15 * scale || best.infeasibility > 0.0 || prefer)) {
         best = polished;
-        return act;
+        return true;
       }
-      return {};
+      return false;
+    };
+    // The active set read off an iterate: multiplier above threshold * slack.
+    auto identify = [&](double threshold, std::vector<ActiveRow>& act) {
+      act.clear();
+      for (int q = 0; q < rows; ++q) {
+        if (closed[q]) { act.push_back({q, 0, 0.5 * (lower[q] + upper[q])}); continue; }
+        const bool at_lower = st.dual_lower[q] > threshold * st.slack_lower[q];
+        const bool at_upper = st.dual_upper[q] > threshold * st.slack_upper[q];
+        if (at_lower && at_upper) return false;
+        if (at_lower) act.push_back({q, -1, lower[q]});
+        if (at_upper) act.push_back({q, 1, upper[q]});
+      }
+      return true;
     };
     const bool flat_tails = p.activation == Activation::kAbs && !p.skip;
     for (double threshold : {1.0, 1e-3, 1e3, 1e-6, 1e6}) {
       if (best.polished) break;
-      const std::vector<int> act = try_polish(threshold, {});
-      if (act.empty() || !flat_tails) continue;
+      std::vector<ActiveRow> act;
+      if (!identify(threshold, act) || !accept(act, SolveActiveSet(p, op, act), false)) continue;
+      if (!flat_tails) continue;
       // Flat tails need both end units: add an end row that is tight at the exact solution.
       Eigen::VectorXd v;
       op.ApplyRows(best.sigma, v);
-      std::map<int, double> forced;
+      std::vector<ActiveRow> more = act;
       for (int q = 0; q < rows; ++q) {
         const int j = p.rows[p.free_rows[q]].j;
-        if ((j != 0 && j != p.m - 1) || std::find(act.begin(), act.end(), q) != act.end()) continue;
+        if (j != 0 && j != p.m - 1) continue;
+        if (std::any_of(act.begin(), act.end(), [&](const ActiveRow& r) { return r.q == q; })) continue;
         const double tol = 1e-12 * std::max(1.0, std::abs(v[q]));
-        if (std::abs(v[q] - lower[q]) <= tol) forced[q] = lower[q];
-        if (std::abs(v[q] - upper[q]) <= tol) forced[q] = upper[q];
+        if (std::abs(v[q] - lower[q]) <= tol) more.push_back({q, -1, lower[q]});
+        else if (std::abs(v[q] - upper[q]) <= tol) more.push_back({q, 1, upper[q]});
       }
-      if (!forced.empty()) {
-        const Candidate without = best;
-        if (try_polish(threshold, forced).empty()) best = without;
-      }
+      if (more.size() > act.size()) accept(more, SolveActiveSet(p, op, more), true);
     }
     return best.polished && is_certified(best);
     };
