@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <cstdio>
-#include <cstdlib>
 
 namespace convexscore {
 namespace {
@@ -97,7 +95,6 @@ InteriorPointState SolveBoundedQp(QpOperator& op, const Eigen::VectorXd& lower,
       s.converged = true;
       return s;
     }
-    if (std::getenv("CS_DEBUG")) std::fprintf(stderr, "it %d mu %.3e rp %.3e rd %.3e zmax %.2e\n", s.iterations, mu, s.primal_residual, s.dual_residual, std::max(s.dual_lower.maxCoeff(), s.dual_upper.maxCoeff()));
     const double merit = std::max({mu / std::max(width_scale, 1e-300), s.primal_residual, s.dual_residual});
     if (!std::isfinite(merit)) break;
     if (merit < best_merit) {
