@@ -341,12 +341,24 @@ class SlopeDualOperator : public QpOperator {
   // The Hessian of the dual objective, the definitions of F and G, the equalities, and the
   // rows held fixed (kappa). Bandwidth is measured from the entries themselves.
   void Assemble(const std::vector<int>& active) {
+    // Two passes over the same entries: the first measures the band, the second fills it
+    // (no list of entries is kept: at a million points it would cost more than the band).
+    int kl = 1, ku = 1;  // the row terms of the Newton matrix couple F_j and G_j
+    ForEachEntry(active, [&](int i, int j, double) {
+      kl = std::max(kl, i - j);
+      ku = std::max(ku, j - i);
+    });
+    lu_.Reset(size_, kl, ku);
+    ForEachEntry(active, [&](int i, int j, double v) { lu_.Add(i, j, v); });
+  }
+
+  template <typename Emit>
+  void ForEachEntry(const std::vector<int>& active, Emit emit) const {
     const int m = p_.m;
     const double n = p_.n;
-    entries_.clear();
     auto sym = [&](int i, int j, double v) {
-      entries_.push_back({i, j, v});
-      if (i != j) entries_.push_back({j, i, v});
+      emit(i, j, v);
+      if (i != j) emit(j, i, v);
     };
     for (int i = 0; i + 1 < m; ++i) {
       // H = D^T diag(n/k) D with (D sigma)_i = sigma_i - sigma_{i-1}.
@@ -367,23 +379,12 @@ class SlopeDualOperator : public QpOperator {
       if (r.alpha != 0.0) sym(F_[r.j], kappa_[a], r.alpha);
       if (r.gamma != 0.0) sym(G_[r.j], kappa_[a], r.gamma);
     }
-    int kl = 0, ku = 0;
-    for (const Entry& e : entries_) {
-      kl = std::max(kl, e.i - e.j);
-      ku = std::max(ku, e.j - e.i);
-    }
-    // The row terms of the Newton matrix couple F_j and G_j, already inside the band.
-    kl = std::max(kl, 1);
-    ku = std::max(ku, 1);
-    lu_.Reset(size_, kl, ku);
-    for (const Entry& e : entries_) lu_.Add(e.i, e.j, e.v);
   }
 
-  struct Entry { int i, j; double v; };
+
   const Problem& p_;
   std::vector<int> sigma_, F_, G_, lam_, mu_, kappa_;
   int g0_ = -1, nu_ = -1, size_ = 0;
-  std::vector<Entry> entries_;
   Eigen::VectorXd d_;
   BandedLU lu_;
 };
@@ -808,7 +809,8 @@ ScoreMatching1DResult FitScoreMatching1D(const Sample1D& data, const ScoreMatchi
       return c.gap <= options.gap_tolerance * std::max(1.0, std::abs(c.primal.objective)) &&
              c.infeasibility <= 1e-10 * beta;
     };
-    auto attempt = [&](const InteriorPointState& st) {
+    auto attempt = [&](const InteriorPointState& st, bool thorough) {
+    if (thorough) {
     // The IPM's own answer: multipliers as coefficients.
     Candidate from_ipm;
     from_ipm.sigma = st.x;
@@ -847,6 +849,7 @@ ScoreMatching1DResult FitScoreMatching1D(const Sample1D& data, const ScoreMatchi
     certify(trimmed);
     if (trimmed.gap <= std::max(best.gap, options.gap_tolerance * std::max(1.0, std::abs(trimmed.dual)))) {
       best = trimmed;
+    }
     }
     // Polish: solve the identified active set exactly and keep it if it certifies better. The
     // set is read off the last iterate with a few thresholds on multiplier / slack, because near
@@ -892,7 +895,7 @@ ScoreMatching1DResult FitScoreMatching1D(const Sample1D& data, const ScoreMatchi
     };
     const bool flat_tails = p.activation == Activation::kAbs && !p.skip;
     for (double threshold : {1.0, 1e-3, 1e3, 1e-6, 1e6}) {
-      if (best.polished) break;
+      if (best.polished || (!thorough && threshold != 1.0)) break;
       std::vector<ActiveRow> act;
       if (!identify(threshold, act) || !accept(act, SolveActiveSet(p, op, act), false)) continue;
       if (!flat_tails) continue;
@@ -915,13 +918,16 @@ ScoreMatching1DResult FitScoreMatching1D(const Sample1D& data, const ScoreMatchi
     // Crossover as soon as the iterate is close: the last digits of an interior-point solve are
     // the hardest (its Newton systems degrade as the multipliers separate), and an exactly
     // solved active set does not need them.
+    // One cheap try per iterate (the plain threshold), the full set of thresholds at the end.
     ipm.on_iterate = [&](const InteriorPointState& st) {
-      if (st.primal_residual > 1e-6 || st.dual_residual > 1e-6) return false;
-      return attempt(st);
+      if (st.primal_residual > 1e-8 || st.dual_residual > 1e-8 || st.mean_complementarity > 1e-8 * beta) {
+        return false;
+      }
+      return attempt(st, false);
     };
     const InteriorPointState final_state = SolveBoundedQp(op, lower, upper, sigma0, ipm);
     iterations = final_state.iterations;
-    if (!(best.polished && is_certified(best))) attempt(final_state);
+    if (!(best.polished && is_certified(best))) attempt(final_state, true);
   } else {
     // Nothing is free (two distinct values with the skip term): sigma is fixed by the equality.
     best.sigma = sigma0;
