@@ -18,6 +18,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <memory>
 #include <sstream>
 
 #include "convexscore/solvers/banded_lu.h"
@@ -720,6 +721,227 @@ Thresholds1D ScoreMatching1DThresholds(const Sample1D& data, Activation activati
   return th;
 }
 
+namespace {
+
+// A candidate answer: dual slopes, primal coefficients, and their exact certificate.
+struct Candidate {
+  Eigen::VectorXd sigma;
+  PrimalPoint primal;
+  double dual = 0.0, gap = std::numeric_limits<double>::infinity(), infeasibility = 0.0;
+  bool polished = false;
+  std::vector<ActiveRow> active;  // the exactly solved active set, when polished
+};
+
+// The convex program at one value of beta: bounds, candidates and their certificates, the
+// interior-point solve with its crossover to exact active sets, and active-set iterations.
+class DualSolve {
+ public:
+  DualSolve(const Problem& p, SlopeDualOperator& op, const ScoreMatching1DOptions& options,
+            double beta)
+      : p_(p), op_(op), options_(options), beta_(beta), rows_(op.num_rows()),
+        lower_(rows_), upper_(rows_), closed_(rows_, false) {
+    // Rows whose box has (numerically) closed up at beta_min are equalities: the interior-point
+    // method sees them slightly widened, the polish holds them exactly with a free sign.
+    for (int q = 0; q < rows_; ++q) {
+      lower_[q] = -beta + p.rows[p.free_rows[q]].lower0;
+      upper_[q] = beta + p.rows[p.free_rows[q]].upper0;
+      if (upper_[q] - lower_[q] <= 1e-12 * beta) {
+        closed_[q] = true;
+        const double mid = 0.5 * (lower_[q] + upper_[q]);
+        lower_[q] = mid - 1e-12 * beta;
+        upper_[q] = mid + 1e-12 * beta;
+      }
+    }
+  }
+
+  const Candidate& best() const { return best_; }
+  int iterations() const { return iterations_; }
+
+  bool Certified() const {
+    return best_.gap <= options_.gap_tolerance * std::max(1.0, std::abs(best_.primal.objective)) &&
+           best_.infeasibility <= 1e-10 * beta_;
+  }
+
+  // The zero network's dual point (exact for beta >= beta_max, and whenever no row is free).
+  void ZeroNetwork(const Eigen::VectorXd& sigma0, bool exact) {
+    best_.sigma = sigma0;
+    best_.primal = EvaluatePrimal(p_, {}, beta_);
+    best_.polished = exact;
+    best_.active.clear();
+    Certify(best_);
+  }
+
+  // Interior point with crossover: every iterate close enough is handed to the active-set
+  // polish, and the method stops as soon as an exactly solved active set is certified (the last
+  // digits of an interior-point solve are the hardest: its Newton systems degrade as the
+  // multipliers separate). The final iterate gets the thorough treatment.
+  bool InteriorPoint(const Eigen::VectorXd& sigma0) {
+    InteriorPointOptions ipm;
+    ipm.max_iterations = options_.max_iterations;
+    ipm.on_iterate = [&](const InteriorPointState& st) {
+      if (st.primal_residual > 1e-8 || st.dual_residual > 1e-8 ||
+          st.mean_complementarity > 1e-8 * beta_) {
+        return false;
+      }
+      return Attempt(st, false);
+    };
+    const InteriorPointState final_state = SolveBoundedQp(op_, lower_, upper_, sigma0, ipm);
+    iterations_ += final_state.iterations;
+    if (!(best_.polished && Certified())) Attempt(final_state, true);
+    return best_.polished && Certified();
+  }
+
+  // Primal-dual active-set iterations from a given set: keep a row while its multiplier has the
+  // right sign, add the rows the exact solution violates, until the set repeats.
+  bool ActiveSetIterations(std::vector<ActiveRow> act) {
+    Eigen::VectorXd v;
+    for (int pass = 0; pass < 40; ++pass) {
+      for (ActiveRow& r : act) r.target = r.side > 0 ? upper_[r.q] : r.side < 0 ? lower_[r.q] : r.target;
+      const ActiveSetSolution sol = SolveActiveSet(p_, op_, act);
+      ++iterations_;
+      if (!sol.solved) return false;
+      op_.ApplyRows(sol.sigma, v);
+      std::vector<double> kappa(rows_, 0.0);
+      double kappa_scale = 1.0;
+      for (size_t a = 0; a < act.size(); ++a) {
+        kappa[act[a].q] += sol.kappa[a];
+        kappa_scale = std::max(kappa_scale, std::abs(sol.kappa[a]));
+      }
+      const double c = kappa_scale / beta_;  // balances multipliers against bound violations
+      std::vector<ActiveRow> next;
+      for (int q = 0; q < rows_; ++q) {
+        if (closed_[q]) { next.push_back({q, 0, 0.5 * (lower_[q] + upper_[q])}); continue; }
+        if (kappa[q] + c * (v[q] - upper_[q]) > 0.0) next.push_back({q, 1, upper_[q]});
+        else if (-kappa[q] + c * (lower_[q] - v[q]) > 0.0) next.push_back({q, -1, lower_[q]});
+      }
+      const bool same = next.size() == act.size() &&
+          std::equal(next.begin(), next.end(), act.begin(), [](const ActiveRow& x, const ActiveRow& y) {
+            return x.q == y.q && x.side == y.side;
+          });
+      if (same) return Accept(act, sol, false) && Certified();
+      act = std::move(next);
+    }
+    return false;
+  }
+
+ private:
+  // The dual bound is the dual objective less infeasibility * ||y||_1: a dual point that
+  // violates its bounds by eps can exceed the optimum by at most eps times the l1 norm of the
+  // optimal multipliers (the network's coefficients), so rounding-level violations are charged
+  // to the certificate instead of being ignored.
+  void Certify(Candidate& c) const {
+    const Eigen::VectorXd f = ScoreFromSlopes(p_, c.sigma);
+    c.infeasibility = std::max(0.0, DualInfeasibility(p_, op_, c.sigma, beta_));
+    c.dual = DualObjective(p_, f) - c.infeasibility * c.primal.l1;
+    c.gap = c.primal.objective - c.dual;
+  }
+
+  // Turns an exactly solved active set into a candidate; keeps it if it certifies better.
+  bool Accept(const std::vector<ActiveRow>& act, const ActiveSetSolution& sol, bool prefer) {
+    if (!sol.solved || !sol.signs_ok) return false;
+    Candidate polished;
+    polished.sigma = sol.sigma;
+    std::vector<std::pair<Column, double>> pc;
+    for (size_t a = 0; a < act.size(); ++a) {
+      const Row& r = p_.rows[p_.free_rows[act[a].q]];
+      const double y = -sol.kappa[a];
+      const bool is_upper = act[a].side == 0 ? y < 0.0 : act[a].side > 0;
+      if (y != 0.0) pc.push_back({is_upper ? r.col_upper : r.col_lower, y});
+    }
+    polished.primal = EvaluatePrimal(p_, std::move(pc), beta_);
+    polished.polished = true;
+    polished.active = act;
+    Certify(polished);
+    const double scale = std::max(1.0, std::abs(polished.dual));
+    if (polished.infeasibility <= 1e-12 * scale &&
+        (polished.gap <= best_.gap + 1e-15 * scale || best_.infeasibility > 0.0 || prefer)) {
+      best_ = std::move(polished);
+      return true;
+    }
+    return false;
+  }
+
+  // The active set read off an iterate: multiplier above threshold * slack.
+  bool Identify(const InteriorPointState& st, double threshold, std::vector<ActiveRow>& act) const {
+    act.clear();
+    for (int q = 0; q < rows_; ++q) {
+      if (closed_[q]) { act.push_back({q, 0, 0.5 * (lower_[q] + upper_[q])}); continue; }
+      const bool at_lower = st.dual_lower[q] > threshold * st.slack_lower[q];
+      const bool at_upper = st.dual_upper[q] > threshold * st.slack_upper[q];
+      if (at_lower && at_upper) return false;
+      if (at_lower) act.push_back({q, -1, lower_[q]});
+      if (at_upper) act.push_back({q, 1, upper_[q]});
+    }
+    return true;
+  }
+
+  // Every candidate drawn from an interior-point iterate: (thorough only) its own multipliers,
+  // the same trimmed to the identified active rows, and the exactly solved active set, read off
+  // with a few thresholds on multiplier / slack because near beta_min the iterate can stop
+  // before the two separate cleanly. Returns true once the best candidate is certified.
+  bool Attempt(const InteriorPointState& st, bool thorough) {
+    if (thorough) {
+      Candidate from_ipm, trimmed;
+      from_ipm.sigma = trimmed.sigma = st.x;
+      std::vector<std::pair<Column, double>> coef, trimmed_coef;
+      for (int q = 0; q < rows_; ++q) {
+        const Row& r = p_.rows[p_.free_rows[q]];
+        if (st.dual_lower[q] != 0.0) coef.push_back({r.col_lower, st.dual_lower[q]});
+        if (st.dual_upper[q] != 0.0) coef.push_back({r.col_upper, -st.dual_upper[q]});
+        // Trimmed: exact zeros off the identified active rows, so that the network has only the
+        // neurons the optimum needs.
+        if (closed_[q] || st.dual_lower[q] > st.slack_lower[q]) trimmed_coef.push_back({r.col_lower, st.dual_lower[q]});
+        if (closed_[q] || st.dual_upper[q] > st.slack_upper[q]) trimmed_coef.push_back({r.col_upper, -st.dual_upper[q]});
+      }
+      from_ipm.primal = EvaluatePrimal(p_, std::move(coef), beta_);
+      Certify(from_ipm);
+      if (from_ipm.gap < best_.gap) best_ = from_ipm;
+      trimmed.primal = EvaluatePrimal(p_, std::move(trimmed_coef), beta_);
+      Certify(trimmed);
+      if (trimmed.gap <= std::max(best_.gap, options_.gap_tolerance * std::max(1.0, std::abs(trimmed.dual)))) {
+        best_ = trimmed;
+      }
+    }
+    const bool flat_tails = p_.activation == Activation::kAbs && !p_.skip;
+    for (double threshold : {1.0, 1e-3, 1e3, 1e-6, 1e6}) {
+      if (best_.polished || (!thorough && threshold != 1.0)) break;
+      std::vector<ActiveRow> act;
+      if (!Identify(st, threshold, act) || !Accept(act, SolveActiveSet(p_, op_, act), false)) continue;
+      if (flat_tails) AddTightEndRows(act);
+    }
+    return best_.polished && Certified();
+  }
+
+  // Flat tails need both end units of an absolute-value network: bring in an end row that is
+  // tight at the exact solution but was not identified, and solve again.
+  void AddTightEndRows(const std::vector<ActiveRow>& act) {
+    Eigen::VectorXd v;
+    op_.ApplyRows(best_.sigma, v);
+    std::vector<ActiveRow> more = act;
+    for (int q = 0; q < rows_; ++q) {
+      const int j = p_.rows[p_.free_rows[q]].j;
+      if (j != 0 && j != p_.m - 1) continue;
+      if (std::any_of(act.begin(), act.end(), [&](const ActiveRow& r) { return r.q == q; })) continue;
+      const double tol = 1e-12 * std::max(1.0, std::abs(v[q]));
+      if (std::abs(v[q] - lower_[q]) <= tol) more.push_back({q, -1, lower_[q]});
+      else if (std::abs(v[q] - upper_[q]) <= tol) more.push_back({q, 1, upper_[q]});
+    }
+    if (more.size() > act.size()) Accept(more, SolveActiveSet(p_, op_, more), true);
+  }
+
+  const Problem& p_;
+  SlopeDualOperator& op_;
+  const ScoreMatching1DOptions& options_;
+  const double beta_;
+  const int rows_;
+  Eigen::VectorXd lower_, upper_;
+  std::vector<bool> closed_;
+  Candidate best_;
+  int iterations_ = 0;
+};
+
+}  // namespace
+
 ScoreMatching1DResult FitScoreMatching1D(const Sample1D& data, const ScoreMatching1DOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   const double beta = options.beta;
@@ -730,14 +952,15 @@ ScoreMatching1DResult FitScoreMatching1D(const Sample1D& data, const ScoreMatchi
   }
   ScoreMatching1DResult result;
   result.thresholds = ScoreMatching1DThresholds(data, options.activation, options.skip);
+  const double beta_min = result.thresholds.beta_min, beta_max = result.thresholds.beta_max;
   auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
   // At beta_min itself the optimum can still be attained; only rounding separates the two.
-  if (beta < result.thresholds.beta_min * (1.0 - 1e-12)) {
+  if (beta < beta_min * (1.0 - 1e-12)) {
     std::ostringstream msg;
     msg.precision(10);
-    msg << "beta = " << beta << " is below beta_min = " << result.thresholds.beta_min
+    msg << "beta = " << beta << " is below beta_min = " << beta_min
         << ": the score-matching objective is unbounded below";
     result.summary.status = SolveStatus::kUnbounded;
     result.summary.message = msg.str();
@@ -747,22 +970,8 @@ ScoreMatching1DResult FitScoreMatching1D(const Sample1D& data, const ScoreMatchi
   }
   const Problem p = BuildProblem(data, options.activation, options.skip);
   SlopeDualOperator op(p);
-  const int rows = op.num_rows();
-  Eigen::VectorXd lower(rows), upper(rows);
-  // Rows whose box has (numerically) closed up at beta_min are equalities: the interior-point
-  // method sees them slightly widened, the polish holds them exactly with a free-sign multiplier.
-  std::vector<bool> closed(rows, false);
-  for (int q = 0; q < rows; ++q) {
-    lower[q] = -beta + p.rows[p.free_rows[q]].lower0;
-    upper[q] = beta + p.rows[p.free_rows[q]].upper0;
-    if (upper[q] - lower[q] <= 1e-12 * beta) {
-      closed[q] = true;
-      const double mid = 0.5 * (lower[q] + upper[q]);
-      lower[q] = mid - 1e-12 * beta;
-      upper[q] = mid + 1e-12 * beta;
-    }
-  }
-  // Start at the zero network's dual point (it satisfies the skip equality exactly).
+  // The zero network's dual point (it satisfies the skip equality exactly): the interior-point
+  // method starts there.
   Eigen::VectorXd sigma0 = Eigen::VectorXd::Zero(p.m - 1);
   if (p.skip) {
     double cumulative = 0.0;
@@ -771,169 +980,57 @@ ScoreMatching1DResult FitScoreMatching1D(const Sample1D& data, const ScoreMatchi
       sigma0[i] = cumulative;
     }
   }
-
-  // A candidate answer: dual slopes, primal coefficients, and their exact certificate.
-  struct Candidate {
-    Eigen::VectorXd sigma;
-    PrimalPoint primal;
-    double dual = 0.0, gap = std::numeric_limits<double>::infinity(), infeasibility = 0.0;
-    bool polished = false;
-  };
-  // The dual bound is the dual objective less infeasibility * ||y||_1: a dual point that
-  // violates its bounds by eps can exceed the optimum by at most eps times the l1 norm of the
-  // optimal multipliers (the network's coefficients), so rounding-level violations are charged
-  // to the certificate instead of being ignored.
-  auto certify = [&](Candidate& c) {
-    const Eigen::VectorXd f = ScoreFromSlopes(p, c.sigma);
-    c.infeasibility = std::max(0.0, DualInfeasibility(p, op, c.sigma, beta));
-    c.dual = DualObjective(p, f) - c.infeasibility * c.primal.l1;
-    c.gap = c.primal.objective - c.dual;
-  };
-
-  InteriorPointOptions ipm;
-  ipm.max_iterations = options.max_iterations;
-  Candidate best;
+  auto solve = std::make_unique<DualSolve>(p, op, options, beta);
   int iterations = 0;
-  if (beta >= result.thresholds.beta_max) {
+  if (beta >= beta_max || op.num_rows() == 0) {
     // Closed form: the zero network (with the skip term, the empirical Gaussian score) is
-    // optimal; its own dual point certifies it.
-    best.sigma = sigma0;
-    best.primal = EvaluatePrimal(p, {}, beta);
-    best.polished = true;  // exact: the empty active set
-    certify(best);
-  } else if (rows > 0) {
-    // Every candidate drawn from an interior-point iterate: its own multipliers, the same
-    // trimmed to the identified active rows, and the exactly solved (polished) active set.
-    // Returns true once the best candidate so far is certified.
-    auto is_certified = [&](const Candidate& c) {
-      return c.gap <= options.gap_tolerance * std::max(1.0, std::abs(c.primal.objective)) &&
-             c.infeasibility <= 1e-10 * beta;
-    };
-    auto attempt = [&](const InteriorPointState& st, bool thorough) {
-    if (thorough) {
-    // The IPM's own answer: multipliers as coefficients.
-    Candidate from_ipm;
-    from_ipm.sigma = st.x;
-    std::vector<std::pair<Column, double>> coef;
-    std::vector<int> active;
-    std::vector<double> targets;
-    for (int q = 0; q < rows; ++q) {
-      const Row& r = p.rows[p.free_rows[q]];
-      if (st.dual_lower[q] != 0.0) coef.push_back({r.col_lower, st.dual_lower[q]});
-      if (st.dual_upper[q] != 0.0) coef.push_back({r.col_upper, -st.dual_upper[q]});
-      if (closed[q]) {
-        active.push_back(q);
-        targets.push_back(0.5 * (lower[q] + upper[q]));
-        continue;
+    // optimal; its own dual point certifies it. With no free row (two distinct values and the
+    // skip term) sigma is fixed by the equality.
+    solve->ZeroNetwork(sigma0, true);
+  } else if (!solve->InteriorPoint(sigma0)) {
+    // Continuation in beta for what the interior-point method could not certify (close to
+    // beta_min its Newton systems lose the digits the thin dual boxes need). Anchor: an exact
+    // active set at a larger beta (found by the interior-point method at beta_min + 4^k (beta -
+    // beta_min), or the empty set at beta_max); then walk down to beta, halving the distance to
+    // beta_min, each step started from the previous exact active set.
+    iterations += solve->iterations();
+    std::vector<ActiveRow> act;
+    double anchor = beta;
+    for (;;) {
+      anchor = beta_min + 4.0 * (anchor - beta_min);
+      if (anchor >= beta_max) {
+        anchor = beta_max;
+        act.clear();
+        break;
       }
-      const bool at_lower = st.dual_lower[q] > st.slack_lower[q];
-      const bool at_upper = st.dual_upper[q] > st.slack_upper[q];
-      if (at_lower) { active.push_back(q); targets.push_back(lower[q]); }
-      if (at_upper) { active.push_back(q); targets.push_back(upper[q]); }
+      DualSolve at(p, op, options, anchor);
+      const bool ok = at.InteriorPoint(sigma0);
+      iterations += at.iterations();
+      if (ok) {
+        act = at.best().active;
+        break;
+      }
     }
-    from_ipm.primal = EvaluatePrimal(p, std::move(coef), beta);
-    certify(from_ipm);
-    if (from_ipm.gap < best.gap) best = from_ipm;
-    // The same multipliers restricted to the identified active rows: exact zeros elsewhere,
-    // so that the network has only the neurons the optimum needs. Kept if still certified.
-    Candidate trimmed;
-    trimmed.sigma = st.x;
-    std::vector<std::pair<Column, double>> trimmed_coef;
-    for (size_t a = 0; a < active.size(); ++a) {
-      const int q = active[a];
-      const Row& r = p.rows[p.free_rows[q]];
-      if (targets[a] == lower[q] || closed[q]) trimmed_coef.push_back({r.col_lower, st.dual_lower[q]});
-      if (targets[a] == upper[q] || closed[q]) trimmed_coef.push_back({r.col_upper, -st.dual_upper[q]});
+    double current = anchor, fraction = 0.5;  // next = beta_min + fraction * (current - beta_min)
+    while (current > beta) {
+      const double next = std::max(beta, beta_min + fraction * (current - beta_min));
+      auto step = std::make_unique<DualSolve>(p, op, options, next);
+      const bool ok = step->ActiveSetIterations(act);
+      iterations += step->iterations();
+      if (ok) {
+        act = step->best().active;
+        current = next;
+        if (current == beta) solve = std::move(step);
+        fraction = std::max(0.5, 1.0 - 2.0 * (1.0 - fraction));  // a longer step again
+      } else {
+        fraction = 1.0 - 0.5 * (1.0 - fraction);  // a shorter step
+        if (fraction > 0.999) break;
+      }
     }
-    trimmed.primal = EvaluatePrimal(p, std::move(trimmed_coef), beta);
-    certify(trimmed);
-    if (trimmed.gap <= std::max(best.gap, options.gap_tolerance * std::max(1.0, std::abs(trimmed.dual)))) {
-      best = trimmed;
-    }
-    }
-    // Polish: solve the identified active set exactly and keep it if it certifies better. The
-    // set is read off the last iterate with a few thresholds on multiplier / slack, because near
-    // beta_min the iterate can stop before the two separate cleanly.
-    // forced: rows (with their bound) to hold whatever the iterate says; used to bring in end
-    // rows that are tight at the exact solution but carry no multiplier in the iterate.
-    // Returns the polished candidate's active rows (empty when it was not accepted).
-    // Turns an exactly solved active set into a candidate; keeps it if it certifies better.
-    auto accept = [&](const std::vector<ActiveRow>& act, const ActiveSetSolution& sol, bool prefer) {
-      if (!sol.solved || !sol.signs_ok) return false;
-      Candidate polished;
-      polished.sigma = sol.sigma;
-      std::vector<std::pair<Column, double>> pc;
-      for (size_t a = 0; a < act.size(); ++a) {
-        const Row& r = p.rows[p.free_rows[act[a].q]];
-        const double y = -sol.kappa[a];
-        const bool is_upper = act[a].side == 0 ? y < 0.0 : act[a].side > 0;
-        if (y != 0.0) pc.push_back({is_upper ? r.col_upper : r.col_lower, y});
-      }
-      polished.primal = EvaluatePrimal(p, std::move(pc), beta);
-      polished.polished = true;
-      certify(polished);
-      const double scale = std::max(1.0, std::abs(polished.dual));
-      if (polished.infeasibility <= 1e-12 * scale &&
-          (polished.gap <= best.gap + 1e-15 * scale || best.infeasibility > 0.0 || prefer)) {
-        best = polished;
-        return true;
-      }
-      return false;
-    };
-    // The active set read off an iterate: multiplier above threshold * slack.
-    auto identify = [&](double threshold, std::vector<ActiveRow>& act) {
-      act.clear();
-      for (int q = 0; q < rows; ++q) {
-        if (closed[q]) { act.push_back({q, 0, 0.5 * (lower[q] + upper[q])}); continue; }
-        const bool at_lower = st.dual_lower[q] > threshold * st.slack_lower[q];
-        const bool at_upper = st.dual_upper[q] > threshold * st.slack_upper[q];
-        if (at_lower && at_upper) return false;
-        if (at_lower) act.push_back({q, -1, lower[q]});
-        if (at_upper) act.push_back({q, 1, upper[q]});
-      }
-      return true;
-    };
-    const bool flat_tails = p.activation == Activation::kAbs && !p.skip;
-    for (double threshold : {1.0, 1e-3, 1e3, 1e-6, 1e6}) {
-      if (best.polished || (!thorough && threshold != 1.0)) break;
-      std::vector<ActiveRow> act;
-      if (!identify(threshold, act) || !accept(act, SolveActiveSet(p, op, act), false)) continue;
-      if (!flat_tails) continue;
-      // Flat tails need both end units: add an end row that is tight at the exact solution.
-      Eigen::VectorXd v;
-      op.ApplyRows(best.sigma, v);
-      std::vector<ActiveRow> more = act;
-      for (int q = 0; q < rows; ++q) {
-        const int j = p.rows[p.free_rows[q]].j;
-        if (j != 0 && j != p.m - 1) continue;
-        if (std::any_of(act.begin(), act.end(), [&](const ActiveRow& r) { return r.q == q; })) continue;
-        const double tol = 1e-12 * std::max(1.0, std::abs(v[q]));
-        if (std::abs(v[q] - lower[q]) <= tol) more.push_back({q, -1, lower[q]});
-        else if (std::abs(v[q] - upper[q]) <= tol) more.push_back({q, 1, upper[q]});
-      }
-      if (more.size() > act.size()) accept(more, SolveActiveSet(p, op, more), true);
-    }
-    return best.polished && is_certified(best);
-    };
-    // Crossover as soon as the iterate is close: the last digits of an interior-point solve are
-    // the hardest (its Newton systems degrade as the multipliers separate), and an exactly
-    // solved active set does not need them.
-    // One cheap try per iterate (the plain threshold), the full set of thresholds at the end.
-    ipm.on_iterate = [&](const InteriorPointState& st) {
-      if (st.primal_residual > 1e-8 || st.dual_residual > 1e-8 || st.mean_complementarity > 1e-8 * beta) {
-        return false;
-      }
-      return attempt(st, false);
-    };
-    const InteriorPointState final_state = SolveBoundedQp(op, lower, upper, sigma0, ipm);
-    iterations = final_state.iterations;
-    if (!(best.polished && is_certified(best))) attempt(final_state, true);
-  } else {
-    // Nothing is free (two distinct values with the skip term): sigma is fixed by the equality.
-    best.sigma = sigma0;
-    best.primal = EvaluatePrimal(p, {}, beta);
-    certify(best);
+    iterations -= solve->iterations();  // counted below
   }
+  iterations += solve->iterations();
+  const Candidate& best = solve->best();
 
   const double scale = std::max(1.0, std::abs(best.primal.objective));
   SolveSummary& s = result.summary;
@@ -947,17 +1044,14 @@ ScoreMatching1DResult FitScoreMatching1D(const Sample1D& data, const ScoreMatchi
   s.kkt_residual = std::max(stationarity, best.infeasibility / scale);
   s.iterations = iterations;
   s.polished = best.polished;
-  // The dual point of an unpolished answer may violate its bounds by rounding-level amounts;
-  // that violation is part of the reported KKT residual and must stay at that level.
-  const bool certified = std::abs(s.relative_gap) <= options.gap_tolerance &&
-                         best.infeasibility <= 1e-10 * std::max(beta, 1e-300);
+  const bool certified = solve->Certified();
   s.status = certified ? SolveStatus::kOptimal : SolveStatus::kIterationLimit;
   {
     std::ostringstream msg;
     msg.precision(3);
     msg << (certified ? "optimal" : "stopped before the tolerance") << ": relative duality gap "
-        << s.relative_gap << " after " << iterations << " interior-point iterations"
-        << (best.polished ? " (active set polished)" : "");
+        << s.relative_gap << " after " << iterations << " iterations"
+        << (best.polished ? " (active set solved exactly)" : "");
     s.message = msg.str();
   }
 

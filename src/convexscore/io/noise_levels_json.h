@@ -1,0 +1,50 @@
+// Model files with one univariate model per noise level, for annealed Langevin sampling.
+//
+// The document is a model file (format "convexscore-model", version 1, io/model_json.h) whose
+// "noise_levels" array holds the models, largest sigma first:
+//   {"format": "convexscore-model", "version": 1, "dimension": 1,
+//    "noise_levels": [{"sigma": 1.0, "network": {...}, ...}, {"sigma": 0.5, ...}, ...]}
+// Each entry carries "sigma" and the fields of a single-model document ("network" at least).
+// An entry may repeat "format", "version" and "dimension"; where it does not, it takes them
+// from the top level. Other top-level and entry fields (settings, certificates, data summary)
+// are kept by writers and ignored by the loader.
+#pragma once
+
+#include <filesystem>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "convexscore/model/network1d.h"
+
+namespace convexscore {
+
+struct NoiseLevelModel1D {
+  double sigma = 0.0;
+  Network1D network;
+};
+
+// True when the document has a "noise_levels" field (and is meant to be read by
+// LoadNoiseLevels1D rather than LoadNetwork1D).
+bool HasNoiseLevels(const nlohmann::json& document);
+
+// The levels, in file order. Throws Error("invalid model SOURCE: ...") when the top level is
+// not a model document, "noise_levels" is not a non-empty array, an entry is not an object,
+// a sigma is missing, not a number, not finite or not positive, the sigmas do not strictly
+// decrease, an entry's dimension differs from the file's (or is not 1), or an entry's model
+// is invalid (the message then names the entry, e.g. "noise_levels[2]").
+std::vector<NoiseLevelModel1D> LoadNoiseLevels1D(const nlohmann::json& document,
+                                                 std::string_view source = "model");
+std::vector<NoiseLevelModel1D> LoadNoiseLevels1DFile(const std::filesystem::path& file);
+
+// A noise-levels document from single-model documents (as written by ScoreModel1DToJson or
+// built by hand) and their sigmas: each entry is the model with "sigma" added; the top level
+// gets format, version and dimension 1. Does not validate (the loader does).
+struct NoiseLevelEntry {
+  double sigma = 0.0;
+  nlohmann::json model;
+};
+nlohmann::json NoiseLevelsToJson(const std::vector<NoiseLevelEntry>& levels);
+
+}  // namespace convexscore
