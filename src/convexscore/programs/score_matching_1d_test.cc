@@ -347,11 +347,21 @@ TEST_P(SM1DSweepTest, ReconstructedNetworkAttainsConvexObjective) {
   ExpectCertifiedAndAttained(SolveSweep(GetParam()));
 }
 
-// Known failure, kept visible: at beta = 1.001 and 1.5 beta_min the interior-point method
-// stalls (Newton systems lose their accuracy as the multipliers grow) and the active-set polish
-// does not yet handle the degenerate ramp pairs of the no-skip dictionary. Run with
-// --gtest_also_run_disabled_tests. Tracked in the note on issue 2.
-TEST_P(SM1DSweepTest, DISABLED_NearBetaMinReconstructedNetworkAttainsConvexObjective) {
+// At beta = 1.001 and 1.5 beta_min. Four large cases are known failures, kept visible as
+// skipped tests: the interior-point method stalls there (its Newton systems lose the digits
+// the thin dual boxes need) and the continuation's active-set iterations do not settle within
+// their budget. Tracked in the note on issue 2.
+bool KnownNearBetaMinFailure(const SweepCase& c) {
+  if (c.ties) return false;
+  if (c.n == 200) return c.activation == Activation::kAbs && !c.skip;
+  if (c.n == 2000) return !(c.activation == Activation::kRelu && c.skip);
+  return false;
+}
+
+TEST_P(SM1DSweepTest, NearBetaMinReconstructedNetworkAttainsConvexObjective) {
+  if (KnownNearBetaMinFailure(GetParam())) {
+    GTEST_SKIP() << "known failure near beta_min (see the note on issue 2)";
+  }
   ExpectCertifiedAndAttained(SolveSweep(GetParam(), /*near_beta_min=*/true));
 }
 
