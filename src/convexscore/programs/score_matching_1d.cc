@@ -254,11 +254,13 @@ class SlopeDualOperator : public QpOperator {
     // Iterative refinement against the reduced system, evaluated by prefix sums. A correction
     // is kept only if it lowers the residual: with very large weights d the residual itself is
     // computed with cancellation, and a blind correction would add noise.
+    double scale = rhs.lpNorm<Eigen::Infinity>();
     auto residual = [&](const Eigen::VectorXd& x, double v, Eigen::VectorXd& res, double& eq) {
       Eigen::VectorXd hx, cx, ctw;
       ApplyHessian(x, hx);
       ApplyRows(x, cx);
       ApplyRowsTransposed(d_.cwiseProduct(cx), ctw);
+      scale = std::max({scale, hx.lpNorm<Eigen::Infinity>(), ctw.lpNorm<Eigen::Infinity>()});
       res = rhs - hx - ctw;
       eq = 0.0;
       if (nu_ >= 0) {
@@ -270,7 +272,7 @@ class SlopeDualOperator : public QpOperator {
     Eigen::VectorXd res;
     double eq_res = 0.0;
     double norm = residual(dx, nu, res, eq_res);
-    for (int pass = 0; pass < 2 && norm > 0.0; ++pass) {
+    for (int pass = 0; pass < 2 && norm > 1e-15 * scale; ++pass) {
       b.setZero();
       for (int i = 0; i + 1 < m; ++i) b[sigma_[i]] = res[i];
       if (nu_ >= 0) b[nu_] = eq_res;
