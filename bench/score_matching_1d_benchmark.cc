@@ -8,9 +8,10 @@
 // MakeSample1D, is done once outside it). Small n are repeated 5 times (the JSON holds mean,
 // median, stddev and cv); n >= 1e5 run a single fit.
 //
-// Counters of the last fit: ipm_iterations, rel_gap (relative duality gap of the returned
-// certificate), kkt_residual, active_neurons, optimal (1 if the status is optimal), polished,
-// beta, and peak_rss_mb: getrusage(RUSAGE_SELF).ru_maxrss after the case. ru_maxrss is the
+// Counters of the last fit: ipm_iterations (SolveSummary::iterations: the interior-point
+// iterations, plus the exact active-set solves of the continuation towards beta_min when a fit
+// needs it), rel_gap (relative duality gap of the returned certificate), kkt_residual,
+// active_neurons, optimal (1 if the status is optimal), polished, beta, and peak_rss_mb: getrusage(RUSAGE_SELF).ru_maxrss after the case. ru_maxrss is the
 // process's peak so far, so the cases are registered in increasing n (and the data of a case
 // is made inside it and freed after): the figure of a case then bounds the memory its own fit
 // needed, plus the benchmark framework's own few MB.

@@ -5,8 +5,10 @@ Usage: table.py RESULTS.json
 
 One row per case: the median over the repetitions when the case was repeated (n <= 1e4), the
 single run otherwise. Times are wall-clock (the benchmark uses real time) with the CPU time of
-the process beside it; on a loaded machine the two differ. A second table compares the worst
-time at each target size with the targets of issue 2.
+the process beside it; on a loaded machine the two differ. "iterations" is the solver's own
+count (SolveSummary::iterations): interior-point iterations, plus the exact active-set solves
+of the continuation when a fit needed it. A second table compares the worst time at each target
+size with the targets of issue 2.
 """
 import json
 import sys
@@ -64,7 +66,7 @@ def main():
           f"{ctx.get('mhz_per_cpu', '?')} MHz; load average at the start "
           f"{', '.join(f'{x:.2f}' for x in ctx.get('load_avg', []))}.")
     print()
-    print("| n | activation | beta | time (median) | CPU time | runs | IPM iterations "
+    print("| n | activation | beta | time (median) | CPU time | runs | iterations "
           "| relative gap | status | active neurons | peak RSS |")
     print("|---:|---|---|---:|---:|---:|---:|---:|---|---:|---:|")
     worst = {}
@@ -83,7 +85,7 @@ def main():
             if n in TARGETS_MS:
                 worst[n] = max(worst.get(n, (0.0, 0.0)), (real_ms, cpu_ms))
         status = "optimal" if b["optimal"] >= 0.5 else "iteration_limit"
-        print(f"| {n:g} | {f['activation']} | {beta_text} | {fmt_time(real_ms)} | "
+        print(f"| {n} | {f['activation']} | {beta_text} | {fmt_time(real_ms)} | "
               f"{fmt_time(cpu_ms)} | {reps} | {b['ipm_iterations']:.0f} | "
               f"{fmt_gap(b['rel_gap'])} | {status} | {b['active_neurons']:.0f} | "
               f"{b['peak_rss_mb']:.0f} MB |")
@@ -93,10 +95,10 @@ def main():
     print("|---:|---:|---:|---|---|")
     for n, target in sorted(TARGETS_MS.items()):
         if n not in worst:
-            print(f"| {n:g} | {fmt_time(target)} | not run | - | - |")
+            print(f"| {n} | {fmt_time(target)} | not run | - | - |")
             continue
         real_ms, cpu_ms = worst[n]
-        print(f"| {n:g} | {fmt_time(target)} | {fmt_time(real_ms)} / {fmt_time(cpu_ms)} | "
+        print(f"| {n} | {fmt_time(target)} | {fmt_time(real_ms)} / {fmt_time(cpu_ms)} | "
               f"{'yes' if real_ms <= target else 'no'} | {'yes' if cpu_ms <= target else 'no'} |")
 
 

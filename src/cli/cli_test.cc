@@ -1,7 +1,5 @@
 // End-to-end tests of the `convexscore` program: each runs the built binary in a fresh
 // directory and checks exit code, messages and the files left behind.
-#include <sys/wait.h>
-
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -16,6 +14,7 @@
 #include "convexscore/data/generators.h"
 #include "convexscore/io/model_json.h"
 #include "convexscore/model/network1d.h"
+#include "testutil/cli_runner.h"
 #include "testutil/temp_directory.h"
 
 namespace convexscore {
@@ -27,45 +26,10 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
+using testutil::RunResult;
 
-class CliTest : public ::testing::Test {
+class CliTest : public testutil::CliFixture {
  protected:
-  // Runs `convexscore ARGS` with the work directory as the current directory. Output is
-  // captured in a separate directory so that the work directory holds only what the
-  // program (and the test) put there.
-  RunResult Run(const std::string& args) const {
-    const std::string command = "cd '" + work_.path().string() + "' && '" +
-                                std::string(CONVEXSCORE_CLI_PATH) + "' " + args + " > '" +
-                                (capture_ / "stdout").string() + "' 2> '" +
-                                (capture_ / "stderr").string() + "'";
-    const int status = std::system(command.c_str());
-    RunResult result;
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    result.out = testutil::ReadFileText(capture_ / "stdout");
-    result.err = testutil::ReadFileText(capture_ / "stderr");
-    return result;
-  }
-
-  // The contract for bad input: exit code, one "error: ..." line on stderr containing
-  // `expected`, nothing on stdout, and no file created or changed in the work directory.
-  void ExpectCleanFailure(const std::string& args, const std::string& expected,
-                          int exit_code = 1) const {
-    SCOPED_TRACE("convexscore " + args);
-    const std::vector<std::string> before = work_.Names();
-    const RunResult result = Run(args);
-    EXPECT_EQ(result.exit_code, exit_code);
-    EXPECT_THAT(result.err, StartsWith("error: "));
-    EXPECT_THAT(result.err, HasSubstr(expected));
-    EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
-    EXPECT_EQ(result.out, "");
-    EXPECT_EQ(work_.Names(), before) << "files appeared or vanished";
-  }
-
   // Distinct, well-spread data in CSV with a header and an extra column.
   void WriteSampleCsv(const std::string& name, int n) const {
     const std::vector<double> x = Generate1D("mixture", n, 11);
@@ -73,9 +37,6 @@ class CliTest : public ::testing::Test {
     for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<double>(i);
     WriteCsvTable(work_ / name, {"id", "x"}, {ids, x});
   }
-
-  testutil::TempDirectory work_;
-  testutil::TempDirectory capture_;
 };
 
 TEST_F(CliTest, EverySubcommandHasHelp) {

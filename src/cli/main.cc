@@ -1,4 +1,4 @@
-// The `convexscore` command: subcommands fit, thresholds and score (see --help).
+// The `convexscore` command: subcommands fit, thresholds, score and metrics (see --help).
 #include <exception>
 #include <iostream>
 #include <new>
@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "cli/metrics_command.h"
 #include "convexscore/common.h"
 
 int main(int argc, char** argv) {
@@ -23,6 +24,8 @@ int main(int argc, char** argv) {
   CLI::App* fit = AddFitCommand(app, fit_args);
   CLI::App* thresholds = AddThresholdsCommand(app, thresholds_args);
   CLI::App* score = AddScoreCommand(app, score_args);
+  MetricsArgs metrics_args;
+  CLI::App* metrics = AddMetricsCommand(app, metrics_args);
 
   try {
     app.parse(argc, argv);
@@ -37,6 +40,7 @@ int main(int argc, char** argv) {
     if (fit->parsed()) return RunFit(fit_args);
     if (thresholds->parsed()) return RunThresholds(thresholds_args);
     if (score->parsed()) return RunScore(score_args);
+    if (metrics->parsed()) return RunMetrics(metrics_args);
   } catch (const convexscore::Error& e) {
     std::cerr << "error: " << e.what() << '\n';
     return kExitError;

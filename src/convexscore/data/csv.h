@@ -1,4 +1,4 @@
-// Reading one numeric column from a CSV file, and writing numeric tables as CSV.
+// Reading numeric columns from a CSV file, and writing numeric tables as CSV.
 //
 // Format accepted: comma-separated cells, one row per line (LF or CRLF), an optional header row
 // (recognised because one of its cells is not a number), optional double quotes around a cell,
@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <Eigen/Dense>
 
 namespace convexscore {
 
@@ -43,6 +45,26 @@ CsvColumn ReadCsvColumn(const std::filesystem::path& file,
 CsvColumn ParseCsvColumn(std::string_view text, std::string_view source,
                          const CsvColumnSelector& column = CsvColumnSelector{});
 
+// Several columns at once, as the coordinates of points: one row per data row.
+struct CsvColumns {
+  Eigen::MatrixXd values;            // data rows x selected columns, in the order asked for
+  bool has_header = false;
+  std::vector<std::size_t> indices;  // 0-based index of each column read
+  std::vector<std::string> names;    // their header cells ("" without a header)
+};
+
+// "x,y" or "0,2": selectors (as CsvColumnSelector::Parse) separated by commas; "" or only
+// spaces gives the empty list, which means every column. Throws Error for an empty item.
+std::vector<CsvColumnSelector> ParseCsvColumnList(std::string_view text);
+
+// Reads the selected columns, or every column when `columns` is empty. Errors as
+// ReadCsvColumn, for whichever column a problem is in; when every column is read, each data
+// row must have exactly as many cells as the first row.
+CsvColumns ReadCsvColumns(const std::filesystem::path& file,
+                          const std::vector<CsvColumnSelector>& columns = {});
+CsvColumns ParseCsvColumns(std::string_view text, std::string_view source,
+                           const std::vector<CsvColumnSelector>& columns = {});
+
 // CSV text for a table: the header row, then one row per index, numbers written so that they
 // read back exactly. All columns must have the same length (throws Error otherwise).
 std::string FormatCsvTable(const std::vector<std::string>& header,
@@ -51,5 +73,11 @@ std::string FormatCsvTable(const std::vector<std::string>& header,
 // FormatCsvTable written atomically (see io/atomic_file.h).
 void WriteCsvTable(const std::filesystem::path& file, const std::vector<std::string>& header,
                    const std::vector<std::vector<double>>& columns);
+
+// FormatCsvTable and WriteCsvTable for points: one row per point, one column per coordinate
+// (header.size() must equal points.cols()).
+std::string FormatCsvPoints(const std::vector<std::string>& header, const Eigen::MatrixXd& points);
+void WriteCsvPoints(const std::filesystem::path& file, const std::vector<std::string>& header,
+                    const Eigen::MatrixXd& points);
 
 }  // namespace convexscore

@@ -176,5 +176,96 @@ TEST(CsvWriterTest, WritesAFile) {
   EXPECT_THAT(dir.Names(), ElementsAre("t.csv"));
 }
 
+
+std::string ColumnsError(std::string_view text, std::string_view columns = "") {
+  return ErrorOf([&] { ParseCsvColumns(text, "data.csv", ParseCsvColumnList(columns)); });
+}
+
+TEST(CsvColumnsTest, EveryColumnByDefault) {
+  const CsvColumns table = ParseCsvColumns("x,y,z\n1,2,3\n4,5,6\n", "d");
+  EXPECT_TRUE(table.has_header);
+  EXPECT_THAT(table.names, ElementsAre("x", "y", "z"));
+  EXPECT_THAT(table.indices, ElementsAre(0u, 1u, 2u));
+  Eigen::MatrixXd expected(2, 3);
+  expected << 1, 2, 3, 4, 5, 6;
+  EXPECT_EQ(table.values, expected);
+  const CsvColumns headerless = ParseCsvColumns("1,2\n3,4\n5,6\n", "d");
+  EXPECT_FALSE(headerless.has_header);
+  EXPECT_THAT(headerless.names, ElementsAre("", ""));
+  EXPECT_EQ(headerless.values.rows(), 3);
+  EXPECT_EQ(headerless.values(2, 1), 6.0);
+}
+
+TEST(CsvColumnsTest, SelectedColumnsInTheOrderAsked) {
+  const std::string text = "id,x,y\n0,1.5,-2\n1,2.5,-3\n";
+  const CsvColumns table = ParseCsvColumns(text, "d", ParseCsvColumnList("y, x"));
+  EXPECT_THAT(table.names, ElementsAre("y", "x"));
+  EXPECT_THAT(table.indices, ElementsAre(2u, 1u));
+  Eigen::MatrixXd expected(2, 2);
+  expected << -2, 1.5, -3, 2.5;
+  EXPECT_EQ(table.values, expected);
+  EXPECT_THAT(ParseCsvColumns(text, "d", ParseCsvColumnList("2,0")).names,
+              ElementsAre("y", "id"));
+  // Selected columns ignore extra cells elsewhere, as the single-column reader does.
+  EXPECT_EQ(ParseCsvColumns("1,2\n3,4,5\n", "d", ParseCsvColumnList("0,1")).values.rows(), 2);
+}
+
+TEST(CsvColumnsTest, SingleColumnReaderIsTheSameParser) {
+  const std::string text = "a,b\n1,2\n3,4\n";
+  const CsvColumn b = ParseCsvColumn(text, "d", CsvColumnSelector::Parse("b"));
+  const CsvColumns table = ParseCsvColumns(text, "d", ParseCsvColumnList("b"));
+  EXPECT_EQ(b.values, std::vector<double>(table.values.data(), table.values.data() + 2));
+}
+
+TEST(CsvColumnsErrorTest, MessagesNameFileLineAndColumn) {
+  EXPECT_EQ(ColumnsError(""), "data.csv: the file is empty");
+  EXPECT_EQ(ColumnsError("x,y\n"), "data.csv: no data rows after the header");
+  EXPECT_EQ(ColumnsError("x,y\n1,2\n3,nan\n"),
+            "data.csv line 3, column 'y' (index 1): 'nan' is not a finite number");
+  EXPECT_EQ(ColumnsError("x,y\n1,abc\n", "y,x"),
+            "data.csv line 2, column 'y' (index 1): 'abc' is not a number");
+  EXPECT_EQ(ColumnsError("1,2\n3,\n"), "data.csv line 2, column 1: empty cell");
+  EXPECT_EQ(ColumnsError("x,y\n1,2\n", "x,z"),
+            "data.csv: no column named 'z' (the header has 'x', 'y')");
+  EXPECT_EQ(ColumnsError("x,y\n1,2\n", "0,5"),
+            "data.csv line 1: column index 5 is out of range (the header has 2 columns, "
+            "numbered from 0)");
+  EXPECT_EQ(ColumnsError("1,2\n3,4\n", "x"),
+            "data.csv: column 'x' was requested by name but the file has no header row");
+  EXPECT_EQ(ColumnsError("x;y\n1;2\n"),
+            "data.csv line 1: found ';' but the cells must be separated by commas (and "
+            "decimals written with a point)");
+}
+
+TEST(CsvColumnsErrorTest, EveryColumnNeedsRowsOfOneWidth) {
+  EXPECT_EQ(ColumnsError("x,y\n1,2\n3\n"),
+            "data.csv line 3: row has 1 cells, so column 'y' (index 1) is missing");
+  EXPECT_EQ(ColumnsError("x,y\n1,2\n3,4,5\n"), "data.csv line 3: row has 3 cells but the "
+                                                "header has 2");
+  EXPECT_EQ(ColumnsError("1,2\n3,4,5\n"), "data.csv line 2: row has 3 cells but the first "
+                                           "row has 2");
+}
+
+TEST(CsvColumnsErrorTest, ColumnListItemsMustNotBeEmpty) {
+  EXPECT_TRUE(ParseCsvColumnList("").empty());
+  EXPECT_TRUE(ParseCsvColumnList("  ").empty());
+  EXPECT_EQ(ErrorOf([] { ParseCsvColumnList("x,,y"); }), "column list 'x,,y': item 2 is empty");
+  EXPECT_EQ(ErrorOf([] { ParseCsvColumnList("x,"); }), "column list 'x,': item 2 is empty");
+}
+
+TEST(CsvColumnsFileTest, ReadsAFileAndWritesPointsBackExactly) {
+  const testutil::TempDirectory dir;
+  Eigen::MatrixXd points(3, 2);
+  points << 0.1, -1e-300, 1.0 / 3.0, 2.0, -7.25, 6.02214076e23;
+  WriteCsvPoints(dir / "p.csv", {"x", "y"}, points);
+  EXPECT_THAT(testutil::ReadFileText(dir / "p.csv"), StartsWith("x,y\n0.1,-1e-300\n"));
+  const CsvColumns read = ReadCsvColumns(dir / "p.csv");
+  EXPECT_EQ(read.values, points);
+  EXPECT_THAT(read.names, ElementsAre("x", "y"));
+  EXPECT_EQ(ErrorOf([&] { ReadCsvColumns(dir / "none.csv"); }),
+            "cannot read " + (dir / "none.csv").string() + ": No such file or directory");
+  EXPECT_THROW(FormatCsvPoints({"x"}, points), Error);
+}
+
 }  // namespace
 }  // namespace convexscore
