@@ -72,21 +72,30 @@ class SpecParser {
     return fields;
   }
 
-  // "W,MEAN,SD;W,MEAN,SD;...": components of a 1-D Gaussian mixture.
-  MixtureSpec Mixture(std::string_view parameters) const {
-    MixtureSpec mixture;
+  // Calls read(label, cells) for each ';'-separated component of three ','-separated cells.
+  template <typename Read>
+  void ForEachComponent(std::string_view parameters, std::string_view form, Read read) const {
     const std::vector<std::string_view> items = Split(parameters, ';');
     for (std::size_t c = 0; c < items.size(); ++c) {
       const std::string label = "component " + std::to_string(c + 1);
       const std::vector<std::string_view> cells = Split(items[c], ',');
       if (cells.size() != 3) {
-        Fail(label + " '" + std::string(TrimWhitespace(items[c])) +
-             "' is not WEIGHT,MEAN,SD");
+        Fail(label + " '" + std::string(TrimWhitespace(items[c])) + "' is not " +
+             std::string(form));
       }
-      mixture.components.push_back({Positive(label + " weight", cells[0]),
-                                    Number(label + " mean", cells[1]),
-                                    Positive(label + " SD", cells[2])});
+      read(label, cells);
     }
+  }
+
+  // "W,MEAN,SD;W,MEAN,SD;...": components of a 1-D Gaussian mixture.
+  MixtureSpec Mixture(std::string_view parameters) const {
+    MixtureSpec mixture;
+    ForEachComponent(parameters, "WEIGHT,MEAN,SD",
+                     [&](const std::string& label, const std::vector<std::string_view>& cells) {
+                       mixture.components.push_back({Positive(label + " weight", cells[0]),
+                                                     Number(label + " mean", cells[1]),
+                                                     Positive(label + " SD", cells[2])});
+                     });
     double total = 0.0;
     for (const NormalComponent& component : mixture.components) total += component.weight;
     for (NormalComponent& component : mixture.components) component.weight /= total;
@@ -109,14 +118,8 @@ class SpecParser {
   // "W,M1/.../Md,SD;...": components of a diagonal Gaussian mixture in d dimensions.
   GaussianMixtureSpec GaussianMixture(std::string_view parameters) const {
     GaussianMixtureSpec mixture;
-    const std::vector<std::string_view> items = Split(parameters, ';');
-    for (std::size_t c = 0; c < items.size(); ++c) {
-      const std::string label = "component " + std::to_string(c + 1);
-      const std::vector<std::string_view> cells = Split(items[c], ',');
-      if (cells.size() != 3) {
-        Fail(label + " '" + std::string(TrimWhitespace(items[c])) +
-             "' is not WEIGHT,M1/.../Md,SD");
-      }
+    ForEachComponent(parameters, "WEIGHT,M1/.../Md,SD", [&](const std::string& label,
+                                                             const std::vector<std::string_view>& cells) {
       DiagonalNormalComponent component;
       component.weight = Positive(label + " weight", cells[0]);
       component.mean = Vector(label + " mean", cells[1], false);
@@ -135,7 +138,7 @@ class SpecParser {
              std::to_string(mixture.components.front().mean.size()) + "-dimensional");
       }
       mixture.components.push_back(std::move(component));
-    }
+    });
     double total = 0.0;
     for (const auto& component : mixture.components) total += component.weight;
     for (auto& component : mixture.components) component.weight /= total;

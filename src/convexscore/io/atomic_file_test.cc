@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "convexscore/common.h"
+#include "testutil/error_of.h"
 #include "testutil/temp_directory.h"
 
 namespace convexscore {
@@ -17,15 +18,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-template <typename Action>
-std::string ErrorOf(Action action) {
-  try {
-    action();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using testutil::ErrorOf;
 
 TEST(AtomicFileTest, WritesAndReplacesWithoutLeavingTemporaries) {
   const testutil::TempDirectory dir;

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "convexscore/common.h"
+#include "testutil/error_of.h"
 #include "testutil/temp_directory.h"
 
 namespace convexscore {
@@ -17,15 +18,7 @@ namespace {
 using nlohmann::json;
 using ::testing::HasSubstr;
 
-template <typename Action>
-std::string ErrorOf(Action action) {
-  try {
-    action();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using testutil::ErrorOf;
 
 // A hand-made fit result whose numbers exercise full double precision.
 struct Fixture {
