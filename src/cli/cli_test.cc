@@ -40,7 +40,8 @@ class CliTest : public testutil::CliFixture {
 };
 
 TEST_F(CliTest, EverySubcommandHasHelp) {
-  for (const std::string command : {"", "fit ", "thresholds ", "score "}) {
+  for (const std::string command :
+       {"", "fit ", "thresholds ", "score ", "sample ", "limit ", "metrics "}) {
     const RunResult result = Run(command + "--help");
     EXPECT_EQ(result.exit_code, 0) << command;
     EXPECT_THAT(result.out, HasSubstr("Usage")) << command;

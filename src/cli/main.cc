@@ -1,4 +1,5 @@
-// The `convexscore` command: subcommands fit, thresholds, score and metrics (see --help).
+// The `convexscore` command: subcommands fit, thresholds, score, sample, limit and metrics
+// (see --help).
 #include <exception>
 #include <iostream>
 #include <new>
@@ -6,7 +7,9 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "cli/limit_command.h"
 #include "cli/metrics_command.h"
+#include "cli/sample_command.h"
 #include "convexscore/common.h"
 
 int main(int argc, char** argv) {
@@ -24,6 +27,10 @@ int main(int argc, char** argv) {
   CLI::App* fit = AddFitCommand(app, fit_args);
   CLI::App* thresholds = AddThresholdsCommand(app, thresholds_args);
   CLI::App* score = AddScoreCommand(app, score_args);
+  SampleArgs sample_args;
+  CLI::App* sample = AddSampleCommand(app, sample_args);
+  LimitArgs limit_args;
+  CLI::App* limit = AddLimitCommand(app, limit_args);
   MetricsArgs metrics_args;
   CLI::App* metrics = AddMetricsCommand(app, metrics_args);
 
@@ -40,6 +47,8 @@ int main(int argc, char** argv) {
     if (fit->parsed()) return RunFit(fit_args);
     if (thresholds->parsed()) return RunThresholds(thresholds_args);
     if (score->parsed()) return RunScore(score_args);
+    if (sample->parsed()) return RunSample(sample_args);
+    if (limit->parsed()) return RunLimit(limit_args);
     if (metrics->parsed()) return RunMetrics(metrics_args);
   } catch (const convexscore::Error& e) {
     std::cerr << "error: " << e.what() << '\n';

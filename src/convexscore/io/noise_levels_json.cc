@@ -45,7 +45,8 @@ std::vector<NoiseLevelModel1D> LoadNoiseLevels1D(const json& document, std::stri
   const auto dimension = document.find("dimension");
   if (dimension != document.end() &&
       (!dimension->is_number_integer() || dimension->get<long long>() != 1)) {
-    Fail(source, "dimension " + dimension->dump() + " is not 1 (annealed sampling is univariate here)");
+    Fail(source,
+         "dimension " + dimension->dump() + " is not 1 (noise-level files are univariate here)");
   }
 
   const auto levels_json = document.find("noise_levels");
@@ -64,18 +65,18 @@ std::vector<NoiseLevelModel1D> LoadNoiseLevels1D(const json& document, std::stri
     const double sigma = sigma_json->get<double>();
     if (!std::isfinite(sigma) || !(sigma > 0.0)) {
       Fail(source, "field '" + Entry(i) + ".sigma' must be positive and finite (got " +
-           FormatDouble(sigma) + ")");
+                       FormatDouble(sigma) + ")");
     }
     if (i > 0 && !(sigma < levels.back().sigma)) {
       Fail(source, Entry(i) + ".sigma = " + FormatDouble(sigma) + " is not below " + Entry(i - 1) +
-           ".sigma = " + FormatDouble(levels.back().sigma) +
-           " (the levels must have strictly decreasing sigma)");
+                       ".sigma = " + FormatDouble(levels.back().sigma) +
+                       " (the levels must have strictly decreasing sigma)");
     }
     if (const auto entry_dimension = entry.find("dimension"); entry_dimension != entry.end()) {
       const json file_dimension = dimension != document.end() ? *dimension : json(1);
       if (*entry_dimension != file_dimension) {
         Fail(source, Entry(i) + " has dimension " + entry_dimension->dump() +
-             " but the file has dimension " + file_dimension.dump());
+                         " but the file has dimension " + file_dimension.dump());
       }
     }
     json model = entry;

@@ -58,8 +58,10 @@ class PieceTable {
     std::size_t lo = 0, hi = pieces_.size() - 1;
     while (lo < hi) {
       const std::size_t mid = (lo + hi + 1) / 2;
-      if (x >= pieces_[mid].lower) lo = mid;
-      else hi = mid - 1;
+      if (x >= pieces_[mid].lower)
+        lo = mid;
+      else
+        hi = mid - 1;
     }
     return lo;
   }
@@ -142,8 +144,7 @@ class LangevinRun {
   // abandoned because an earlier failure is known.
   void RunParticle(std::int64_t i, std::int64_t& unreported_steps);
   void Worker();
-  void RecordFailure(std::int64_t global_step, std::int64_t particle, double before,
-                     double after);
+  void RecordFailure(std::int64_t global_step, std::int64_t particle, double before, double after);
   [[noreturn]] void ThrowFailure() const;
 
   std::vector<Level> levels_;
@@ -167,8 +168,8 @@ double LangevinRun::Start(Xoshiro256StarStar& rng, NormalSource& normal) const {
       return init.mean + init.sd * normal.Next(rng);
     case LangevinInit::Kind::kData: {
       const double n = static_cast<double>(init.data.size());
-      const auto index = std::min(static_cast<std::size_t>(rng.Uniform() * n),
-                                  init.data.size() - 1);
+      const auto index =
+          std::min(static_cast<std::size_t>(rng.Uniform() * n), init.data.size() - 1);
       return init.data[index];
     }
   }
@@ -242,12 +243,12 @@ void LangevinRun::Worker() {
   const std::size_t l = static_cast<std::size_t>(failure_.global_step / steps);
   const std::int64_t step = failure_.global_step % steps + 1;
   const Level& level = levels_[l];
-  std::string message = "sampling diverged at step " + std::to_string(step) + " of " +
-                        std::to_string(steps);
+  std::string message =
+      "sampling diverged at step " + std::to_string(step) + " of " + std::to_string(steps);
   if (levels_.size() > 1 || level.sigma > 0.0) {
     message += " of noise level " + std::to_string(l + 1) + " of " +
-               std::to_string(levels_.size()) + " (sigma = " + Num(level.sigma) +
-               ", step size " + Num(level.step_size) + ")";
+               std::to_string(levels_.size()) + " (sigma = " + Num(level.sigma) + ", step size " +
+               Num(level.step_size) + ")";
   }
   message += ": particle " + std::to_string(failure_.particle) + " went from " +
              Num(failure_.before) + " to " + Num(failure_.after);
@@ -255,11 +256,12 @@ void LangevinRun::Worker() {
   // eps |s| < 4; otherwise the chain oscillates with growing amplitude.
   const double stiffness = level.step_size * level.table.max_abs_slope();
   if (stiffness >= 4.0) {
-    message += "; the step size is too large for this score (eps * max|slope| = " +
-               Num(stiffness) + ", the Langevin step is stable only below 4)";
+    message += "; the step size is too large for this score (eps * max|slope| = " + Num(stiffness) +
+               ", the Langevin step is stable only below 4)";
   } else {
-    message += "; the score does not confine the particles (is its stationary law "
-               "normalisable? see `convexscore limit`)";
+    message +=
+        "; the score does not confine the particles (is its stationary law "
+        "normalisable? see `convexscore limit`)";
   }
   throw Error(message);
 }
@@ -269,8 +271,8 @@ LangevinResult LangevinRun::Run() {
   const std::int64_t particles = options_.particles;
   const std::int64_t total_steps_per_particle =
       options_.steps * static_cast<std::int64_t>(levels_.size());
-  if (options_.steps > std::numeric_limits<std::int64_t>::max() /
-                           static_cast<std::int64_t>(levels_.size()) ||
+  if (options_.steps >
+          std::numeric_limits<std::int64_t>::max() / static_cast<std::int64_t>(levels_.size()) ||
       total_steps_per_particle > std::numeric_limits<std::int64_t>::max() / particles) {
     throw Error("particles x steps x levels is too large");
   }
@@ -280,8 +282,8 @@ LangevinResult LangevinRun::Run() {
   if (threads == 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   // Chunks of particles handed out on demand balance the load; their size does not matter
   // for the result (each particle is independent).
-  chunk_size_ = std::clamp<std::int64_t>(particles / (8 * static_cast<std::int64_t>(threads)),
-                                         1, 1024);
+  chunk_size_ =
+      std::clamp<std::int64_t>(particles / (8 * static_cast<std::int64_t>(threads)), 1, 1024);
   chunk_count_ = (particles + chunk_size_ - 1) / chunk_size_;
   const int workers = static_cast<int>(std::min<std::int64_t>(threads, chunk_count_));
 
@@ -313,8 +315,8 @@ LangevinResult LangevinRun::Run() {
   }
 
   const std::int64_t total = particles * total_steps_per_particle;
-  const auto interval = std::chrono::duration<double>(
-      std::max(0.001, options_.progress_interval_seconds));
+  const auto interval =
+      std::chrono::duration<double>(std::max(0.001, options_.progress_interval_seconds));
   try {
     std::unique_lock<std::mutex> lock(running_mutex);
     while (running > 0) {
@@ -398,33 +400,35 @@ LangevinInit LangevinInit::Data(std::vector<double> points) {
 }
 
 LangevinInit LangevinInit::Parse(std::string_view text) {
-  const std::string quoted = "'" + std::string(text) + "'";
+  // Built by appending: GCC 12 warns falsely (-Wrestrict) on "literal" + std::string here.
+  std::string start = "start '";
+  start.append(text).append("'");
   const std::vector<std::string_view> parts = SplitColons(text);
   const auto number = [&](std::string_view part, std::string_view what) {
     const std::optional<double> value = ParseDouble(part);
     if (!value || !std::isfinite(*value)) {
-      throw Error("start " + quoted + ": " + std::string(what) + " '" + std::string(part) +
+      throw Error(start + ": " + std::string(what) + " '" + std::string(part) +
                   "' is not a finite number");
     }
     return *value;
   };
   if (parts[0] == "uniform") {
-    if (parts.size() != 3) throw Error("start " + quoted + ": expected uniform:LO:HI");
+    if (parts.size() != 3) throw Error(start + ": expected uniform:LO:HI");
     const double low = number(parts[1], "LO"), high = number(parts[2], "HI");
-    if (!(low < high)) throw Error("start " + quoted + ": need LO < HI");
+    if (!(low < high)) throw Error(start + ": need LO < HI");
     return Uniform(low, high);
   }
   if (parts[0] == "gaussian") {
     if (parts.size() == 1) return Gaussian();
     if (parts.size() != 3) {
-      throw Error("start " + quoted + ": expected gaussian or gaussian:MEAN:SD");
+      throw Error(start + ": expected gaussian or gaussian:MEAN:SD");
     }
     const double mean = number(parts[1], "MEAN"), sd = number(parts[2], "SD");
-    if (!(sd > 0.0)) throw Error("start " + quoted + ": need SD > 0");
+    if (!(sd > 0.0)) throw Error(start + ": need SD > 0");
     return Gaussian(mean, sd);
   }
   if (parts[0] == "data" && parts.size() == 1) return Data({});
-  throw Error("unknown start " + quoted + " (expected uniform:LO:HI, gaussian[:MEAN:SD] or data)");
+  throw Error("unknown " + start + " (expected uniform:LO:HI, gaussian[:MEAN:SD] or data)");
 }
 
 std::string LangevinInit::Describe() const {
@@ -449,13 +453,12 @@ LangevinResult SampleLangevin(const PiecewiseLinear1D& score, const LangevinOpti
 std::vector<double> AnnealedStepSizes(std::span<const double> sigmas, double step_size) {
   if (sigmas.empty()) throw Error("annealed sampling needs at least one noise level");
   if (!std::isfinite(step_size) || !(step_size > 0.0)) {
-    throw Error("the step size must be positive and finite (got " + FormatDouble(step_size) +
-                ")");
+    throw Error("the step size must be positive and finite (got " + FormatDouble(step_size) + ")");
   }
   for (std::size_t i = 0; i < sigmas.size(); ++i) {
     if (!std::isfinite(sigmas[i]) || !(sigmas[i] > 0.0)) {
-      throw Error("noise level " + std::to_string(i + 1) + ": sigma must be positive and finite (got " +
-                  FormatDouble(sigmas[i]) + ")");
+      throw Error("noise level " + std::to_string(i + 1) +
+                  ": sigma must be positive and finite (got " + FormatDouble(sigmas[i]) + ")");
     }
     if (i > 0 && !(sigmas[i] < sigmas[i - 1])) {
       throw Error("noise level " + std::to_string(i + 1) + ": sigma " + FormatDouble(sigmas[i]) +
@@ -469,7 +472,8 @@ std::vector<double> AnnealedStepSizes(std::span<const double> sigmas, double ste
     const double ratio = sigmas[i] / last;
     steps[i] = step_size * (ratio * ratio);
     if (!std::isfinite(steps[i])) {
-      throw Error("noise level " + std::to_string(i + 1) + ": the step size eps (sigma_i / "
+      throw Error("noise level " + std::to_string(i + 1) +
+                  ": the step size eps (sigma_i / "
                   "sigma_L)^2 overflows");
     }
   }

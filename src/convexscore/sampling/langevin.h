@@ -57,9 +57,9 @@ struct LangevinSummary {
   std::vector<double> step_sizes;  // step of each level (one entry for the plain sampler)
   int threads = 0;                 // worker threads used
   std::int64_t particle_steps = 0;
-  double seconds = 0.0;            // wall time of the sampling itself
-  double sample_mean = 0.0;
-  double sample_variance = 0.0;    // of the returned samples, mean form (divides by N)
+  double seconds = 0.0;          // wall time of the sampling itself
+  double sample_mean = 0.0;      // of the returned samples
+  double sample_variance = 0.0;  // of the returned samples, mean form (divides by N)
 };
 
 struct LangevinResult {

@@ -1,7 +1,9 @@
 // Random numbers for the samplers, written out here so that a seed means the same numbers with
 // any standard library: SplitMix64 (seeding), xoshiro256** (the stream), uniform draws from the
-// top 53 bits, and standard normals by Marsaglia's polar method. Only std::log and std::sqrt
-// are taken from the C library (correctly rounded sqrt; log may differ by an ulp between libms).
+// top 53 bits, and standard normals by the ziggurat method. Only std::exp, std::log, std::sqrt
+// and (for the layer table) std::erfc come from the C library; all but sqrt may differ by an
+// ulp between libms, so a seed reproduces bit for bit on one platform and to rounding across
+// platforms.
 //
 // Every particle of a sampler owns a stream derived from (seed, particle index) alone, so the
 // samples do not depend on how particles are shared among threads.
@@ -75,31 +77,38 @@ inline Xoshiro256StarStar ParticleStream(std::uint64_t seed, std::uint64_t index
   return Xoshiro256StarStar(key);
 }
 
-// Standard normal draws by the polar method: pairs of uniforms in the unit disc give two
-// independent normals; the second is kept for the next call. The kept value is part of the
-// generator's state, so draws are a fixed function of the stream.
+// Standard normal draws by the ziggurat method of Marsaglia and Tsang (2000) with 256 layers
+// of equal area under exp(-x^2/2). One 64-bit draw usually suffices: its low 8 bits pick a
+// layer, its top 53 bits a signed position in it, accepted at once 98.5% of the time; the rest
+// go through the wedge test or the tail (Marsaglia's exponential method beyond r = 3.654...).
+// The draws are a fixed function of the stream; the layer table is computed once.
 class NormalSource {
  public:
-  double Next(Xoshiro256StarStar& rng) {
-    if (has_spare_) {
-      has_spare_ = false;
-      return spare_;
+  NormalSource();
+
+  double Next(Xoshiro256StarStar& rng) const {
+    while (true) {
+      const std::uint64_t bits = rng.Next();
+      const unsigned layer = static_cast<unsigned>(bits & 0xff);
+      const double u = static_cast<double>(bits >> 11) * 0x1.0p-52 - 1.0;  // in [-1, 1)
+      const double x = u * table_->x[layer];
+      if (std::abs(x) < table_->x[layer + 1]) return x;  // inside the layer's core rectangle
+      if (layer == 0) return Tail(rng, u < 0.0);
+      const double y = table_->f[layer] + rng.Uniform() * (table_->f[layer + 1] - table_->f[layer]);
+      if (y < std::exp(-0.5 * x * x)) return x;
     }
-    double u, v, r2;
-    do {
-      u = 2.0 * rng.Uniform() - 1.0;
-      v = 2.0 * rng.Uniform() - 1.0;
-      r2 = u * u + v * v;
-    } while (r2 >= 1.0 || r2 == 0.0);
-    const double scale = std::sqrt(-2.0 * std::log(r2) / r2);
-    spare_ = v * scale;
-    has_spare_ = true;
-    return u * scale;
   }
 
+  // The layers: x[0] = v / f(r) (the base strip with the tail folded in), x[1] = r, ...,
+  // x[256] = 0, and f[i] = exp(-x[i]^2 / 2).
+  struct Table {
+    double x[257];
+    double f[257];
+  };
+
  private:
-  double spare_ = 0.0;
-  bool has_spare_ = false;
+  static double Tail(Xoshiro256StarStar& rng, bool negative);
+  const Table* table_;
 };
 
 }  // namespace convexscore

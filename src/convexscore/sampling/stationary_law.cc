@@ -56,8 +56,9 @@ void ForEachNode(double h, double curvature, double length, Visit&& visit) {
   double start = 0.0;
   for (int k = 1;; ++k) {
     const bool last = k >= last_drop;
-    double end = last && drop_at_end <= kMaxDrop ? length
-                                                 : DistanceAtDrop(h, curvature, last ? kMaxDrop : k);
+    double end = last && drop_at_end <= kMaxDrop
+                     ? length
+                     : DistanceAtDrop(h, curvature, last ? kMaxDrop : k);
     end = std::min(end, length);
     const double half = 0.5 * (end - start), middle = 0.5 * (end + start);
     for (int i = 0; i < kRuleNodes; ++i) {
@@ -113,9 +114,8 @@ Segment MakeSegment(const Piece& piece, double anchor, double direction, double 
   segment.log_at_anchor = UnnormalisedLog(piece, anchor);
   // The exponent's rate of fall at the anchor; exactly 0 at a vertex, and never negative
   // from rounding.
-  segment.h = at_vertex
-                  ? 0.0
-                  : std::max(0.0, -direction * (piece.slope * anchor + piece.intercept));
+  segment.h =
+      at_vertex ? 0.0 : std::max(0.0, -direction * (piece.slope * anchor + piece.intercept));
   segment.curvature = piece.slope;
   segment.length = std::abs(end - anchor);
   return segment;
@@ -157,9 +157,9 @@ void ForEachSegment(const Piece& piece, double lo, double hi, Visit&& visit) {
 double LogIntegral(const Piece& piece, double lo, double hi) {
   double result = -kInfinity;
   ForEachSegment(piece, lo, hi, [&](const Segment& segment) {
-    result = LogAddExp(result, segment.log_at_anchor + LogDecreasingIntegral(segment.h,
-                                                                             segment.curvature,
-                                                                             segment.length));
+    result =
+        LogAddExp(result, segment.log_at_anchor +
+                              LogDecreasingIntegral(segment.h, segment.curvature, segment.length));
   });
   return result;
 }
@@ -175,7 +175,7 @@ double SolveInPiece(const Piece& piece, double log_target, bool from_left) {
   const auto root_is_right_of = [&](double log_mass_at_x) {
     return sign * (log_mass_at_x - log_target) < 0.0;
   };
-  const double scale = piece.slope != 0.0      ? 1.0 / std::sqrt(std::abs(piece.slope))
+  const double scale = piece.slope != 0.0       ? 1.0 / std::sqrt(std::abs(piece.slope))
                        : piece.intercept != 0.0 ? 1.0 / std::abs(piece.intercept)
                                                 : 1.0;
   double lo = piece.lower, hi = piece.upper;
@@ -219,7 +219,8 @@ double SolveInPiece(const Piece& piece, double log_target, bool from_left) {
 
 std::string LineText(double slope, double intercept) {
   std::string text = "f(x) = " + FormatDouble(slope, 6) + " x";
-  text += intercept < 0.0 ? " - " + FormatDouble(-intercept, 6) : " + " + FormatDouble(intercept, 6);
+  text +=
+      intercept < 0.0 ? " - " + FormatDouble(-intercept, 6) : " + " + FormatDouble(intercept, 6);
   return text;
 }
 
@@ -239,15 +240,17 @@ StationaryLawCheck CheckStationaryLaw(const PiecewiseLinear1D& score) {
   if (score.kinks.empty()) {
     check.reason = "the score " + LineText(left_slope, left_intercept) +
                    " has no kinks and a slope >= 0, so exp(integral of f) does not decay " +
-                   (left_decays ? "to the right" : right_decays ? "to the left" : "on either side");
+                   (left_decays    ? "to the right"
+                    : right_decays ? "to the left"
+                                   : "on either side");
     return check;
   }
   const std::string left = "on x < " + FormatDouble(score.kinks.front(), 6) + " the score is " +
                            LineText(left_slope, left_intercept) +
                            ", which does not stay positive as x -> -inf, so the density does "
                            "not decay to the left";
-  const std::string right = "on x >= " + FormatDouble(score.kinks.back(), 6) +
-                            " the score is " + LineText(right_slope, right_intercept) +
+  const std::string right = "on x >= " + FormatDouble(score.kinks.back(), 6) + " the score is " +
+                            LineText(right_slope, right_intercept) +
                             ", which does not stay negative as x -> +inf, so the density does "
                             "not decay to the right";
   check.reason = !left_decays && !right_decays ? left + "; " + right : !left_decays ? left : right;
@@ -282,16 +285,18 @@ StationaryLaw1D::StationaryLaw1D(const PiecewiseLinear1D& score) : score_(score)
         return pieces_[piece].slope * x + pieces_[piece].intercept;
       };
       for (std::size_t j = reference + 1; j < kink_count; ++j) {
-        values[j] = values[j - 1] + 0.5 * (kinks[j] - kinks[j - 1]) * (f(j, kinks[j - 1]) + f(j, kinks[j]));
+        values[j] =
+            values[j - 1] + 0.5 * (kinks[j] - kinks[j - 1]) * (f(j, kinks[j - 1]) + f(j, kinks[j]));
       }
       for (std::size_t j = reference; j-- > 0;) {
-        values[j] = values[j + 1] - 0.5 * (kinks[j + 1] - kinks[j]) * (f(j + 1, kinks[j]) + f(j + 1, kinks[j + 1]));
+        values[j] = values[j + 1] -
+                    0.5 * (kinks[j + 1] - kinks[j]) * (f(j + 1, kinks[j]) + f(j + 1, kinks[j + 1]));
       }
       return values;
     };
     std::vector<double> log_at = log_at_kinks(0);
-    log_at = log_at_kinks(static_cast<std::size_t>(
-        std::max_element(log_at.begin(), log_at.end()) - log_at.begin()));
+    log_at = log_at_kinks(
+        static_cast<std::size_t>(std::max_element(log_at.begin(), log_at.end()) - log_at.begin()));
     for (std::size_t p = 0; p <= kink_count; ++p) {
       const std::size_t kink = p == 0 ? 0 : p - 1;
       pieces_[p].reference = kinks[kink];
@@ -306,8 +311,10 @@ StationaryLaw1D::StationaryLaw1D(const PiecewiseLinear1D& score) : score_(score)
   }
   log_normaliser_ = LogSumExp(log_masses);
   if (!std::isfinite(log_normaliser_)) {
-    throw Error("the stationary law's normalising constant is not representable in double "
-                "precision (log Z = " + FormatDouble(log_normaliser_) + ")");
+    throw Error(
+        "the stationary law's normalising constant is not representable in double "
+        "precision (log Z = " +
+        FormatDouble(log_normaliser_) + ")");
   }
   log_mass_before_.assign(pieces_.size(), -kInfinity);
   log_mass_after_.assign(pieces_.size(), -kInfinity);
@@ -333,16 +340,15 @@ StationaryLaw1D::StationaryLaw1D(const PiecewiseLinear1D& score) : score_(score)
   double mean = 0.0;
   for_each_weighted_point([&](double x, double probability) { mean += x * probability; });
   double variance = 0.0;
-  for_each_weighted_point([&](double x, double probability) {
-    variance += (x - mean) * (x - mean) * probability;
-  });
+  for_each_weighted_point(
+      [&](double x, double probability) { variance += (x - mean) * (x - mean) * probability; });
   mean_ = mean;
   variance_ = variance;
 }
 
 std::size_t StationaryLaw1D::Locate(double x) const {
-  return static_cast<std::size_t>(
-      std::upper_bound(score_.kinks.begin(), score_.kinks.end(), x) - score_.kinks.begin());
+  return static_cast<std::size_t>(std::upper_bound(score_.kinks.begin(), score_.kinks.end(), x) -
+                                  score_.kinks.begin());
 }
 
 double StationaryLaw1D::LogDensity(double x) const {
@@ -383,8 +389,7 @@ double StationaryLaw1D::Quantile(double probability) const {
   // The lower half is solved from the left, the upper half from the right (1 - p is exact
   // there), so both tails keep their relative accuracy.
   const bool from_left = probability <= 0.5;
-  const double log_target =
-      std::log(from_left ? probability : 1.0 - probability) + log_normaliser_;
+  const double log_target = std::log(from_left ? probability : 1.0 - probability) + log_normaliser_;
   std::size_t p = 0;
   double log_outside = -kInfinity;  // mass of the pieces between the tail and piece p
   if (from_left) {
@@ -396,9 +401,9 @@ double StationaryLaw1D::Quantile(double probability) const {
     while (p > 0 && LogAddExp(log_mass_after_[p], pieces_[p].log_mass) < log_target) --p;
     log_outside = log_mass_after_[p];
   }
-  const double log_in_piece =
-      log_outside < log_target ? log_target + std::log1p(-std::exp(log_outside - log_target))
-                               : -kInfinity;
+  const double log_in_piece = log_outside < log_target
+                                  ? log_target + std::log1p(-std::exp(log_outside - log_target))
+                                  : -kInfinity;
   const Piece& piece = pieces_[p];
   if (log_in_piece == -kInfinity) return from_left ? piece.lower : piece.upper;
   if (log_in_piece >= piece.log_mass) return from_left ? piece.upper : piece.lower;

@@ -1,0 +1,183 @@
+// `convexscore sample`: unadjusted (or annealed) Langevin samples from a model file.
+#include "cli/sample_command.h"
+
+#include <iostream>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "cli/data_args.h"
+#include "convexscore/common.h"
+#include "convexscore/data/csv.h"
+#include "convexscore/io/atomic_file.h"
+#include "convexscore/io/model_json.h"
+#include "convexscore/io/noise_levels_json.h"
+#include "convexscore/io/numbers.h"
+#include "convexscore/io/progress_display.h"
+#include "convexscore/model/network1d.h"
+#include "convexscore/sampling/langevin.h"
+
+namespace convexscore::cli {
+namespace {
+
+// Bounds that keep a typo from asking for terabytes or years.
+constexpr std::int64_t kMaxParticles = 1'000'000'000;
+constexpr std::int64_t kMaxThreads = 1024;
+
+std::int64_t ParseCount(std::string_view option, const std::string& text, std::int64_t max) {
+  const std::int64_t value = ParseIntegerOption(option, text);
+  if (value < 1 || value > max) {
+    throw Error(std::string(option) + ": need 1 <= N <= " + std::to_string(max) + " (got " + text +
+                ")");
+  }
+  return value;
+}
+
+std::string Number(double value) { return FormatDouble(value, 6); }
+
+}  // namespace
+
+CLI::App* AddSampleCommand(CLI::App& app, SampleArgs& args) {
+  CLI::App* sample =
+      app.add_subcommand("sample",
+                         "Draw samples from a model's score by unadjusted Langevin dynamics, "
+                         "x <- x + (eps/2) f(x) + sqrt(eps) z; writes CSV with header x");
+  sample->add_option("--model", args.model, "model file (required)")
+      ->required()
+      ->option_text("MODEL.json");
+  sample->add_option("--particles", args.particles, "number of independent chains (required)")
+      ->required()
+      ->option_text("N");
+  sample
+      ->add_option("--steps", args.steps,
+                   "Langevin steps (per noise level with --annealed) "
+                   "(required)")
+      ->required()
+      ->option_text("T");
+  sample
+      ->add_option("--step-size", args.step_size,
+                   "eps > 0; with --annealed the step of the last (smallest) noise level, "
+                   "level i using eps (sigma_i / sigma_L)^2 (required)")
+      ->required()
+      ->option_text("EPS");
+  sample
+      ->add_option(
+          "--seed", args.seed,
+          "seed; the samples depend on it alone, not on --threads (default " + args.seed + ")")
+      ->option_text("S");
+  sample->add_option("--out", args.out, "CSV file to write (required)")
+      ->required()
+      ->option_text("SAMPLES.csv");
+  sample
+      ->add_option("--init", args.init,
+                   "starting law: uniform on [LO, HI), N(MEAN, SD^2) (default N(0, 1)), or "
+                   "points drawn from --data (default " +
+                       args.init + ")")
+      ->option_text("uniform:LO:HI|gaussian[:MEAN:SD]|data");
+  CLI::Option* data =
+      sample->add_option("--data", args.data, "CSV file of starting points for --init data")
+          ->option_text("FILE.csv");
+  sample
+      ->add_option("--column", args.column,
+                   "column of --data: header name or 0-based index (default: the first)")
+      ->option_text("NAME|INDEX")
+      ->needs(data);
+  sample->add_flag("--annealed", args.annealed,
+                   "annealed Langevin over the noise levels of the model file (largest sigma "
+                   "first)");
+  sample
+      ->add_option("--threads", args.threads,
+                   "worker threads, 0 = one per hardware thread (default " + args.threads + ")")
+      ->option_text("K");
+  sample->add_flag("--quiet", args.quiet, "print nothing on success and show no progress");
+  return sample;
+}
+
+int RunSample(const SampleArgs& args) {
+  LangevinOptions options;
+  options.particles = ParseCount("--particles", args.particles, kMaxParticles);
+  options.steps = ParseCount("--steps", args.steps, std::numeric_limits<std::int64_t>::max());
+  options.step_size = ParseFiniteOption("--step-size", args.step_size);
+  if (!(options.step_size > 0.0)) {
+    throw Error("--step-size: need eps > 0 (got " + args.step_size + ")");
+  }
+  options.seed = ParseUnsignedOption("--seed", args.seed);
+  const std::int64_t threads = ParseIntegerOption("--threads", args.threads);
+  if (threads < 0 || threads > kMaxThreads) {
+    throw Error("--threads: need 0 <= K <= " + std::to_string(kMaxThreads) + " (got " +
+                args.threads + ")");
+  }
+  options.threads = static_cast<int>(threads);
+  try {
+    options.init = LangevinInit::Parse(args.init);
+  } catch (const Error& e) {
+    throw Error(std::string("--init: ") + e.what());
+  }
+  const bool from_data = options.init.kind == LangevinInit::Kind::kData;
+  if (from_data && args.data.empty()) {
+    throw Error(
+        "--init data needs --data FILE.csv (a model file keeps a summary of its data, "
+        "not the points)");
+  }
+  if (!from_data && !args.data.empty()) throw Error("--data is only used with --init data");
+  // Fail on an unusable output path now, not after sampling.
+  CheckOutputWritable(args.out);
+
+  const nlohmann::json model = ReadModelFile(args.model);
+  const std::string source = "file " + args.model;
+  std::vector<NoiseLevelScore> levels;
+  PiecewiseLinear1D score;
+  if (HasNoiseLevels(model)) {
+    for (const NoiseLevelModel1D& level : LoadNoiseLevels1D(model, source)) {
+      levels.push_back({level.sigma, ToPiecewiseLinear(level.network)});
+    }
+    if (!args.annealed) {
+      throw Error(args.model + " holds models at " + std::to_string(levels.size()) +
+                  " noise levels: sample it with --annealed");
+    }
+  } else {
+    if (args.annealed) {
+      throw Error("--annealed needs a model file with noise levels (a 'noise_levels' array); " +
+                  args.model + " holds a single model");
+    }
+    score = ToPiecewiseLinear(LoadNetwork1D(model, source));
+  }
+  if (from_data) {
+    options.init.data = ReadCsvColumn(args.data, CsvColumnSelector::Parse(args.column)).values;
+  }
+
+  ProgressDisplay progress("sampling", "steps", std::cerr, !args.quiet && StderrIsTerminal());
+  options.progress = [&](std::int64_t done, std::int64_t total) { progress.Update(done, total); };
+  const LangevinResult result =
+      args.annealed ? SampleAnnealedLangevin(levels, options) : SampleLangevin(score, options);
+  progress.Clear();
+
+  WriteCsvTable(args.out, {"x"}, std::vector<std::vector<double>>{result.samples});
+
+  if (!args.quiet) {
+    const LangevinSummary& summary = result.summary;
+    std::cout << "convexscore sample: " << summary.particles << " particles, "
+              << summary.steps_per_level << " steps";
+    if (args.annealed) {
+      std::cout << " at each of " << summary.sigmas.size() << " noise levels (sigma "
+                << Number(summary.sigmas.front()) << " to " << Number(summary.sigmas.back())
+                << ", step size " << Number(summary.step_sizes.front()) << " to "
+                << Number(summary.step_sizes.back()) << ")";
+    } else {
+      std::cout << ", step size " << Number(summary.step_sizes.front());
+    }
+    std::cout << ", start " << options.init.Describe() << ", seed " << options.seed << '\n';
+    std::cout << "  " << summary.particle_steps << " particle-steps in "
+              << FormatDouble(summary.seconds, 3) << " s on " << summary.threads
+              << (summary.threads == 1 ? " thread" : " threads") << " ("
+              << FormatDouble(summary.particle_steps / std::max(summary.seconds, 1e-9), 3)
+              << " per second)\n";
+    std::cout << "  sample mean " << Number(summary.sample_mean) << ", variance "
+              << Number(summary.sample_variance) << '\n';
+    std::cout << "  samples written to " << args.out << '\n';
+  }
+  return kExitOk;
+}
+
+}  // namespace convexscore::cli
