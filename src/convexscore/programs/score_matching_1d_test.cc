@@ -561,6 +561,34 @@ TEST(SM1DThresholdsTest, BetaMinWithTiesMatchesIndependentLp) {
 // Two distinct values with skip: every column is linear on the data, P A = 0, so the program is
 // linear in y and bounded iff beta >= ||l||_inf: beta_min = beta_max. Without skip and with the
 // counts (k_L, k_R), the end-tie bound gives beta_min = max(k_L, k_R)/n.
+// With the skip term, |x - t| = 2 (x - t)_+ - (x - t) and the linear part is free: an abs unit
+// with coefficient y costs beta |y|, the ramp with coefficient 2y costs (beta/2) |2y|, and the
+// derivative conventions match (sign(0) = +1 <-> closed ramp, -1 <-> shifted). So the abs
+// program at beta is the ReLU program at beta/2: same optimum, thresholds doubled.
+TEST(SM1DThresholdsTest, AbsWithSkipIsReluWithSkipAtHalfBeta) {
+  for (bool ties : {false, true}) {
+    const std::vector<double> x = RandomData(60, ties ? 71 : 72, ties);
+    const Sample1D data = MakeSample1D(x);
+    const Thresholds1D relu = ScoreMatching1DThresholds(data, Activation::kRelu, true);
+    const Thresholds1D abs = ScoreMatching1DThresholds(data, Activation::kAbs, true);
+    EXPECT_NEAR(abs.beta_min, 2 * relu.beta_min, 1e-12);
+    EXPECT_NEAR(abs.beta_max, 2 * relu.beta_max, 1e-12);
+    for (double beta : {3 * abs.beta_min, 0.5 * (abs.beta_min + abs.beta_max)}) {
+      SCOPED_TRACE("beta = " + std::to_string(beta) + (ties ? " ties" : " distinct"));
+      const ScoreMatching1DResult a = FitScoreMatching1D(data, Options(Activation::kAbs, true, beta));
+      const ScoreMatching1DResult r = FitScoreMatching1D(data, Options(Activation::kRelu, true, beta / 2));
+      ASSERT_EQ(StatusName(a.summary.status), "optimal");
+      ASSERT_EQ(StatusName(r.summary.status), "optimal");
+      EXPECT_NEAR(a.summary.objective, r.summary.objective,
+                  1e-9 * std::max(1.0, std::abs(r.summary.objective)));
+      ASSERT_EQ(a.score_on_data.size(), r.score_on_data.size());
+      for (size_t i = 0; i < a.score_on_data.size(); ++i) {
+        EXPECT_NEAR(a.score_on_data[i], r.score_on_data[i], 1e-6 * (1 + std::abs(r.score_on_data[i])));
+      }
+    }
+  }
+}
+
 TEST(SM1DThresholdsTest, TwoDistinctValues) {
   const std::vector<double> x = {0.1, 0.1, 0.5};
   const Sample1D data = MakeSample1D(x);
