@@ -223,13 +223,23 @@ TEST_F(CliTest, MalformedPointsForScore) {
                      "cannot write /nonexistent_dir/s.csv");
 }
 
+// --generate takes any univariate distribution spec (docs/data.md), not only the three defaults.
+TEST_F(CliTest, FitGeneratesFromADistributionSpec) {
+  const RunResult result =
+      Run("fit --generate uniform:-1:1 --n 80 --seed 3 --activation relu --beta 0.3 --out u.json");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("uniform:-1:1"));
+  EXPECT_TRUE(std::filesystem::exists(work_ / "u.json"));
+}
+
 TEST_F(CliTest, UsageErrorsExitNonZeroWithoutFiles) {
   const std::vector<std::string> before = work_.Names();
   for (const std::string args :
        {"", "frobnicate", "fit --activation relu --out m.json --generate gaussian",
         "fit --activation tanh --beta 0.1 --out m.json --generate gaussian",
         "fit --activation relu --beta 0.1 --out m.json --generate gaussian --data x.csv",
-        "fit --activation relu --beta 0.1 --out m.json --generate uniform",
+        "fit --activation relu --beta 0.1 --out m.json --generate bogus",
+        "fit --activation relu --beta 0.1 --out m.json --generate spiral",
         "fit --activation relu --beta 0.1 --out m.json --generate gaussian --bogus",
         "score --model m.json --x 1 --grid 0:1:3"}) {
     const RunResult result = Run(args);

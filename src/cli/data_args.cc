@@ -6,6 +6,7 @@
 
 #include "convexscore/common.h"
 #include "convexscore/data/csv.h"
+#include "convexscore/data/distribution_spec.h"
 #include "convexscore/data/generators.h"
 #include "convexscore/io/numbers.h"
 
@@ -21,9 +22,11 @@ void AddDataOptions(CLI::App& command, DataArgs& args) {
                       "column to read: header name or 0-based index (default: the first)")
           ->option_text("NAME|INDEX");
   CLI::Option* generator =
-      command.add_option("--generate", args.generator, "use a built-in data generator instead")
-          ->check(CLI::IsMember({"gaussian", "mixture", "laplace"}))
-          ->option_text("gaussian|mixture|laplace");
+      command.add_option("--generate", args.generator,
+                         "use a built-in 1-D data generator instead: a distribution spec such as "
+                         "gaussian, mixture, laplace, uniform:-1:1 or mixture:0.5,-1,0.3;0.5,1,0.3 "
+                         "(docs/data.md)")
+          ->option_text("SPEC");
   CLI::Option* n =
       command.add_option("--n", args.n, "number of generated points (default " + args.n + ")")
           ->option_text("N");
@@ -76,12 +79,12 @@ LoadedData LoadData(const DataArgs& args) {
                   " (got " + args.n + ")");
     }
     const std::uint64_t seed = ParseUnsignedOption("--seed", args.seed);
-    loaded.values = Generate1D(args.generator, static_cast<int>(n), seed);
+    loaded.values = GenerateFromSpec1D(ParseDistributionSpec(args.generator), static_cast<int>(n), seed);
     loaded.source = DataSource1D::Generator(args.generator, static_cast<int>(n), seed);
     loaded.description = "generator " + args.generator + " (n = " + std::to_string(n) +
                          ", seed = " + std::to_string(seed) + ")";
   } else {
-    throw Error("no data: give --data FILE.csv or --generate gaussian|mixture|laplace");
+    throw Error("no data: give --data FILE.csv or --generate SPEC (e.g. gaussian, mixture, laplace)");
   }
   try {
     loaded.sample = MakeSample1D(loaded.values);
