@@ -19,6 +19,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "convexscore/solvers/banded_lu.h"
@@ -504,136 +505,129 @@ ActiveSetSolution SolveActiveSet(const Problem& p, SlopeDualOperator& op, const 
     tgt.push_back(r.target);
   }
   auto required_sign = [&](size_t a) { return rows_in[a].side; };
-    // Without the skip term, M = F(t_1) is a coordinate of its own; rows at the end values
-    // fix it directly ("pure" rows, functional s * G(t_m)), and so does a right/left ramp pair
-    // active at one interior value (G_j = F_j - M). Two or more such sources make the active
-    // rows linearly dependent: fix M instead (G(t_m) = -M), drop the sources, and split the
-    // multiplier of G(t_m) back onto them afterwards.
-    std::vector<int> keep_index(act.size(), -1);  // position among the kept rows
-    std::vector<size_t> pure, pair_left;          // indices into act
-    std::map<int, size_t> right_at;               // interior j -> act index of its F row
-    double g_last = std::numeric_limits<double>::quiet_NaN();
-    if (!p.skip) {
-      std::map<int, std::vector<size_t>> at_j;
-      for (size_t a = 0; a < act.size(); ++a) at_j[p.rows[p.free_rows[act[a]]].j].push_back(a);
-      std::vector<double> m_values;
-      for (const auto& [j, list] : at_j) {
-        if (j == 0 || j == p.m - 1) {
-          for (size_t a : list) {
-            const Row& r = p.rows[p.free_rows[act[a]]];
-            const double coef_m = j == 0 ? r.alpha : -r.gamma;  // functional = coef_m * M
-            pure.push_back(a);
-            m_values.push_back(tgt[a] / coef_m);
-          }
-        } else if (list.size() == 2) {
-          size_t ar = list[0], al = list[1];
-          if (p.rows[p.free_rows[act[ar]]].alpha == 0.0) std::swap(ar, al);
-          right_at[j] = ar;
-          pair_left.push_back(al);
-          m_values.push_back(tgt[ar] - tgt[al]);  // F_j - G_j
+  std::vector<int> keep_index(act.size(), -1);  // position among the kept rows
+  std::vector<size_t> pure, pair_left;          // indices into act
+  std::map<int, size_t> right_at;               // interior j -> act index of its F row
+  double g_last = std::numeric_limits<double>::quiet_NaN();
+  if (!p.skip) {
+    std::map<int, std::vector<size_t>> at_j;
+    for (size_t a = 0; a < act.size(); ++a) at_j[p.rows[p.free_rows[act[a]]].j].push_back(a);
+    std::vector<double> m_values;
+    for (const auto& [j, list] : at_j) {
+      if (j == 0 || j == p.m - 1) {
+        for (size_t a : list) {
+          const Row& r = p.rows[p.free_rows[act[a]]];
+          const double coef_m = j == 0 ? r.alpha : -r.gamma;  // functional = coef_m * M
+          pure.push_back(a);
+          m_values.push_back(tgt[a] / coef_m);
         }
-      }
-      if (m_values.size() >= 2) {
-        for (double mv : m_values) {
-          if (std::abs(mv - m_values[0]) > 1e-12 * (1.0 + std::abs(m_values[0]))) return out;
-        }
-        g_last = -m_values[0];
-      } else {
-        pure.clear();
-        pair_left.clear();
-        right_at.clear();
+      } else if (list.size() == 2) {
+        size_t ar = list[0], al = list[1];
+        if (p.rows[p.free_rows[act[ar]]].alpha == 0.0) std::swap(ar, al);
+        right_at[j] = ar;
+        pair_left.push_back(al);
+        m_values.push_back(tgt[ar] - tgt[al]);  // F_j - G_j
       }
     }
-    std::vector<bool> dropped(act.size(), false);
-    for (size_t a : pure) dropped[a] = true;
-    for (size_t a : pair_left) dropped[a] = true;
-    std::vector<int> kept;
-    std::vector<double> kept_targets;
-    for (size_t a = 0; a < act.size(); ++a) {
-      if (dropped[a]) continue;
-      keep_index[a] = static_cast<int>(kept.size());
-      kept.push_back(act[a]);
-      kept_targets.push_back(tgt[a]);
+    if (m_values.size() >= 2) {
+      for (double mv : m_values) {
+        if (std::abs(mv - m_values[0]) > 1e-12 * (1.0 + std::abs(m_values[0]))) return out;
+      }
+      g_last = -m_values[0];
+    } else {
+      pure.clear();
+      pair_left.clear();
+      right_at.clear();
     }
-    std::vector<double> kappa_kept;
-    double nu = 0.0;
-    if (!op.SolveEqualityQp(kept, kept_targets, g_last, out.sigma, kappa_kept, nu)) return out;
-    std::vector<double> kappa(act.size(), 0.0);
-    for (size_t a = 0; a < act.size(); ++a) {
-      if (keep_index[a] >= 0) kappa[a] = kappa_kept[keep_index[a]];
+  }
+  std::vector<bool> dropped(act.size(), false);
+  for (size_t a : pure) dropped[a] = true;
+  for (size_t a : pair_left) dropped[a] = true;
+  std::vector<int> kept;
+  std::vector<double> kept_targets;
+  for (size_t a = 0; a < act.size(); ++a) {
+    if (dropped[a]) continue;
+    keep_index[a] = static_cast<int>(kept.size());
+    kept.push_back(act[a]);
+    kept_targets.push_back(tgt[a]);
+  }
+  std::vector<double> kappa_kept;
+  double nu = 0.0;
+  if (!op.SolveEqualityQp(kept, kept_targets, g_last, out.sigma, kappa_kept, nu)) return out;
+  std::vector<double> kappa(act.size(), 0.0);
+  for (size_t a = 0; a < act.size(); ++a) {
+    if (keep_index[a] >= 0) kappa[a] = kappa_kept[keep_index[a]];
+  }
+  if (std::isfinite(g_last) && !p.skip) {
+    // Split nu: sum over pairs of kappa_left + sum over pure rows of s * kappa_pure = nu,
+    // with kappa_right + kappa_left = the pair's solved multiplier, all signs as required.
+    // weight * value enters the sum; a pair's left row takes its value from the pair's right
+    // row (partner), whose multiplier was solved for both.
+    struct Item { size_t a; double lo, hi, weight; std::optional<size_t> partner; };
+    const double inf = std::numeric_limits<double>::infinity();
+    auto sign_interval = [&](size_t a, double& lo, double& hi) {
+      const int sgn = required_sign(a);
+      lo = sgn > 0 ? 0.0 : -inf;
+      hi = sgn < 0 ? 0.0 : inf;
+    };
+    std::vector<Item> items;
+    for (size_t al : pair_left) {
+      const int j = p.rows[p.free_rows[act[al]]].j;
+      const size_t ar = right_at[j];
+      double lo, hi, rlo, rhi;
+      sign_interval(al, lo, hi);
+      sign_interval(ar, rlo, rhi);  // kappa_right = combined - t must lie in [rlo, rhi]
+      lo = std::max(lo, kappa[ar] - rhi);
+      hi = std::min(hi, kappa[ar] - rlo);
+      items.push_back({al, lo, hi, 1.0, ar});
     }
-    if (std::isfinite(g_last) && !p.skip) {
-      // Split nu: sum over pairs of kappa_left + sum over pure rows of s * kappa_pure = nu,
-      // with kappa_right + kappa_left = the pair's solved multiplier, all signs as required.
-      struct Item { size_t a; double lo, hi, weight; };  // weight * value enters the sum
-      const double inf = std::numeric_limits<double>::infinity();
-      auto sign_interval = [&](size_t a, double& lo, double& hi) {
-        const int sgn = required_sign(a);
-        lo = sgn > 0 ? 0.0 : -inf;
-        hi = sgn < 0 ? 0.0 : inf;
-      };
-      std::vector<Item> items;
-      for (size_t al : pair_left) {
-        const int j = p.rows[p.free_rows[act[al]]].j;
-        const size_t ar = right_at[j];
-        double lo, hi, rlo, rhi;
-        sign_interval(al, lo, hi);
-        sign_interval(ar, rlo, rhi);  // kappa_right = combined - t must lie in [rlo, rhi]
-        lo = std::max(lo, kappa[ar] - rhi);
-        hi = std::min(hi, kappa[ar] - rlo);
-        items.push_back({al, lo, hi, 1.0});
+    for (size_t a : pure) {
+      const Row& r = p.rows[p.free_rows[act[a]]];
+      const double s_coef = r.j == 0 ? -r.alpha : r.gamma;  // functional = s * G(t_m)
+      double lo, hi;
+      sign_interval(a, lo, hi);
+      items.push_back({a, lo, hi, s_coef, std::nullopt});
+    }
+    std::vector<double> value(items.size());
+    double sum = 0.0;
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (items[i].lo > items[i].hi) return out;
+      value[i] = std::clamp(0.0, items[i].lo, items[i].hi);
+      sum += items[i].weight * value[i];
+    }
+    // Absolute-value units at both end values: among the optimal splits pick the one whose
+    // tails are flat (sum of all coefficients zero), the Gaussian-Laplace convention.
+    bool split_done = false;
+    if (p.activation == Activation::kAbs && items.size() == 2 && pair_left.empty()) {
+      double others = 0.0;
+      for (size_t a = 0; a < act.size(); ++a) {
+        if (!dropped[a]) others += kappa[a];
       }
-      for (size_t a : pure) {
-        const Row& r = p.rows[p.free_rows[act[a]]];
-        const double s_coef = r.j == 0 ? -r.alpha : r.gamma;  // functional = s * G(t_m)
-        double lo, hi;
-        sign_interval(a, lo, hi);
-        items.push_back({a, lo, hi, s_coef});
-      }
-      std::vector<double> value(items.size());
-      double sum = 0.0;
-      for (size_t i = 0; i < items.size(); ++i) {
-        if (items[i].lo > items[i].hi) return out;
-        value[i] = std::clamp(0.0, items[i].lo, items[i].hi);
-        sum += items[i].weight * value[i];
-      }
-      // Absolute-value units at both end values: among the optimal splits pick the one whose
-      // tails are flat (sum of all coefficients zero), the Gaussian-Laplace convention.
-      bool split_done = false;
-      if (p.activation == Activation::kAbs && items.size() == 2 && pair_left.empty()) {
-        double others = 0.0;
-        for (size_t a = 0; a < act.size(); ++a) {
-          if (!dropped[a]) others += kappa[a];
-        }
-        // w0 v0 + w1 v1 = nu and v0 + v1 = -others.
-        const double w0 = items[0].weight, w1 = items[1].weight;
-        if (w0 != w1) {
-          const double v0 = (nu + w1 * others) / (w0 - w1);
-          const double v1 = -others - v0;
-          if (v0 >= items[0].lo && v0 <= items[0].hi && v1 >= items[1].lo && v1 <= items[1].hi) {
-            value = {v0, v1};
-            split_done = true;
-          }
-        }
-      }
-      for (size_t i = 0; i < items.size() && !split_done; ++i) {
-        const double residual = nu - sum;
-        if (residual == 0.0) break;
-        const double room = residual / items[i].weight;  // change of value wanted
-        const double moved = std::clamp(value[i] + room, items[i].lo, items[i].hi) - value[i];
-        value[i] += moved;
-        sum += items[i].weight * moved;
-      }
-      if (!split_done && std::abs(nu - sum) > 1e-12 * (1.0 + std::abs(nu))) return out;
-      for (size_t i = 0; i < items.size(); ++i) {
-        kappa[items[i].a] = value[i];
-        const int j = p.rows[p.free_rows[act[items[i].a]]].j;
-        if (right_at.count(j) && items[i].weight == 1.0 && items[i].a != right_at[j] &&
-            std::find(pair_left.begin(), pair_left.end(), items[i].a) != pair_left.end()) {
-          kappa[right_at[j]] -= value[i];
+      // w0 v0 + w1 v1 = nu and v0 + v1 = -others.
+      const double w0 = items[0].weight, w1 = items[1].weight;
+      if (w0 != w1) {
+        const double v0 = (nu + w1 * others) / (w0 - w1);
+        const double v1 = -others - v0;
+        if (v0 >= items[0].lo && v0 <= items[0].hi && v1 >= items[1].lo && v1 <= items[1].hi) {
+          value = {v0, v1};
+          split_done = true;
         }
       }
     }
+    for (size_t i = 0; i < items.size() && !split_done; ++i) {
+      const double residual = nu - sum;
+      if (residual == 0.0) break;
+      const double room = residual / items[i].weight;  // change of value wanted
+      const double moved = std::clamp(value[i] + room, items[i].lo, items[i].hi) - value[i];
+      value[i] += moved;
+      sum += items[i].weight * moved;
+    }
+    if (!split_done && std::abs(nu - sum) > 1e-12 * (1.0 + std::abs(nu))) return out;
+    for (size_t i = 0; i < items.size(); ++i) {
+      kappa[items[i].a] = value[i];
+      if (items[i].partner) kappa[*items[i].partner] -= value[i];
+    }
+  }
   out.solved = true;
   out.kappa = kappa;
   out.signs_ok = true;

@@ -759,6 +759,9 @@ TEST(SM1DClosedFormTest, LinearRegimeJustBelowBetaMaxWithoutSkip) {
         SCOPED_TRACE("beta = " + std::to_string(beta));
         const ScoreMatching1DResult r = FitScoreMatching1D(data, Options(a, false, beta));
         EXPECT_EQ(StatusName(r.summary.status), "optimal") << r.summary.message;
+        // The linear regime without skip is the degenerate case of the exact active-set solve
+        // (several sources fix M = F(t_1)); it must be solved exactly, not only certified.
+        EXPECT_TRUE(r.summary.polished) << r.summary.message;
         if (r.summary.status != SolveStatus::kOptimal) continue;
         const double expected = -(1 - beta) * (1 - beta) / (2 * mom.var);
         EXPECT_NEAR(r.summary.objective, expected, 1e-9 * std::max(1.0, std::abs(expected)));
