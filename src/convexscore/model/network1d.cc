@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 namespace convexscore {
 namespace {
@@ -11,6 +12,12 @@ double Act(Activation act, double z) { return act == Activation::kRelu ? std::ma
 double ActDerivative(Activation act, double z) {
   if (act == Activation::kRelu) return z >= 0.0 ? 1.0 : 0.0;
   return z >= 0.0 ? 1.0 : -1.0;
+}
+
+double WeightDecaySum(const Network1D& network) {
+  double decay = 0.0;
+  for (const Neuron1D& u : network.neurons) decay += u.w * u.w + u.a * u.a;
+  return decay;
 }
 
 }  // namespace
@@ -42,9 +49,21 @@ double ScoreMatchingObjective(const Network1D& network, std::span<const double> 
     const double f = network.Score(xi);
     sum += network.ScoreDerivative(xi) + 0.5 * f * f;
   }
-  double decay = 0.0;
-  for (const Neuron1D& u : network.neurons) decay += u.w * u.w + u.a * u.a;
-  return sum / static_cast<double>(x.size()) + 0.5 * beta * decay;
+  return sum / static_cast<double>(x.size()) + 0.5 * beta * WeightDecaySum(network);
+}
+
+double DenoisingScoreMatchingObjective(const Network1D& network, std::span<const double> inputs,
+                                       std::span<const double> targets, double beta) {
+  if (inputs.size() != targets.size() || inputs.empty()) {
+    throw Error("denoising objective: " + std::to_string(inputs.size()) + " inputs but " +
+                std::to_string(targets.size()) + " targets");
+  }
+  double sum = 0.0;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const double r = network.Score(inputs[i]) - targets[i];
+    sum += 0.5 * r * r;
+  }
+  return sum / static_cast<double>(inputs.size()) + 0.5 * beta * WeightDecaySum(network);
 }
 
 PiecewiseLinear1D ToPiecewiseLinear(const Network1D& network) {

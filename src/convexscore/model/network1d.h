@@ -32,6 +32,12 @@ struct Network1D {
 // (1/n) sum_i [f'(x_i) + f(x_i)^2 / 2] + (beta/2) sum_j (w_j^2 + a_j^2).
 double ScoreMatchingObjective(const Network1D& network, std::span<const double> x, double beta);
 
+// Mean-form denoising score-matching objective (theory.md section 1) on noisy inputs x~ with
+// targets y = -z / sigma (data/denoising_data.h):
+// (1/N) sum_i (f(x~_i) - y_i)^2 / 2 + (beta/2) sum_j (w_j^2 + a_j^2). Sizes must match.
+double DenoisingScoreMatchingObjective(const Network1D& network, std::span<const double> inputs,
+                                       std::span<const double> targets, double beta);
+
 // The predicted score as a piecewise-linear function: kinks t_1 < ... < t_K and the linear
 // piece on each of the K+1 intervals. Evaluation is a binary search (for samplers).
 struct PiecewiseLinear1D {
