@@ -67,15 +67,9 @@ int RunLimit(const LimitArgs& args) {
   const nlohmann::json model = ReadModelFile(args.model);
   const std::string source = "file " + args.model;
   nlohmann::json report = {{"model", args.model}};
-  Network1D network;
-  if (HasNoiseLevels(model)) {
-    const std::vector<NoiseLevelModel1D> levels = LoadNoiseLevels1D(model, source);
-    network = levels.back().network;
-    report["sigma"] = levels.back().sigma;
-  } else {
-    network = LoadNetwork1D(model, source);
-  }
-  const PiecewiseLinear1D score = ToPiecewiseLinear(network);
+  const FinestNetwork1D finest = LoadFinestNetwork1D(model, source);
+  if (finest.sigma) report["sigma"] = *finest.sigma;
+  const PiecewiseLinear1D score = ToPiecewiseLinear(finest.network);
   const StationaryLawCheck check = CheckStationaryLaw(score);
   report["pieces"] = score.slopes.size();
   report["normalisable"] = check.normalisable;

@@ -1,4 +1,4 @@
-// The `convexscore` command: subcommands fit, thresholds, score, sample, limit and metrics
+// The `convexscore` command: subcommands fit, thresholds, score, sample, limit, metrics and plot
 // (see --help).
 #include <exception>
 #include <iostream>
@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/limit_command.h"
 #include "cli/metrics_command.h"
+#include "cli/plot_command.h"
 #include "cli/sample_command.h"
 #include "convexscore/common.h"
 
@@ -33,6 +34,8 @@ int main(int argc, char** argv) {
   CLI::App* limit = AddLimitCommand(app, limit_args);
   MetricsArgs metrics_args;
   CLI::App* metrics = AddMetricsCommand(app, metrics_args);
+  PlotArgs plot_args;
+  const PlotCommands plot = AddPlotCommand(app, plot_args);
 
   try {
     app.parse(argc, argv);
@@ -50,6 +53,7 @@ int main(int argc, char** argv) {
     if (sample->parsed()) return RunSample(sample_args);
     if (limit->parsed()) return RunLimit(limit_args);
     if (metrics->parsed()) return RunMetrics(metrics_args);
+    if (plot.plot->parsed()) return RunPlot(plot, plot_args);
   } catch (const convexscore::Error& e) {
     std::cerr << "error: " << e.what() << '\n';
     return kExitError;

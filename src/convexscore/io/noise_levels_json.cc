@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <string>
+#include <utility>
 
 #include "convexscore/common.h"
 #include "convexscore/io/model_json.h"
@@ -103,6 +104,12 @@ json NoiseLevelsToJson(const std::vector<NoiseLevelEntry>& levels) {
           {"version", 1},
           {"dimension", 1},
           {"noise_levels", std::move(entries)}};
+}
+
+FinestNetwork1D LoadFinestNetwork1D(const nlohmann::json& document, std::string_view source) {
+  if (!HasNoiseLevels(document)) return {LoadNetwork1D(document, source), std::nullopt};
+  std::vector<NoiseLevelModel1D> levels = LoadNoiseLevels1D(document, source);
+  return {std::move(levels.back().network), levels.back().sigma};
 }
 
 }  // namespace convexscore

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -37,6 +38,16 @@ bool HasNoiseLevels(const nlohmann::json& document);
 std::vector<NoiseLevelModel1D> LoadNoiseLevels1D(const nlohmann::json& document,
                                                  std::string_view source = "model");
 std::vector<NoiseLevelModel1D> LoadNoiseLevels1DFile(const std::filesystem::path& file);
+
+// The network a single-model document holds, or, for a noise-levels document, the network at
+// the smallest sigma (the one annealed sampling ends with), whose sigma is then returned too.
+// Errors as LoadNetwork1D / LoadNoiseLevels1D.
+struct FinestNetwork1D {
+  Network1D network;
+  std::optional<double> sigma;  // set for noise-levels documents
+};
+FinestNetwork1D LoadFinestNetwork1D(const nlohmann::json& document,
+                                    std::string_view source = "model");
 
 // A noise-levels document from single-model documents (as written by ScoreModel1DToJson or
 // built by hand) and their sigmas: each entry is the model with "sigma" added; the top level
