@@ -8,6 +8,7 @@ packages=(
   libeigen3-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   gnuplot-nox gnuplot  # -nox first: it satisfies gnuplot without pulling in Qt/X11
+  python3 python3-dev pybind11-dev python3-numpy python3-pytest python3-matplotlib
 )
 
 missing=()

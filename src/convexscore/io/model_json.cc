@@ -73,7 +73,16 @@ DataSource1D DataSource1D::Generator(std::string kind, int n, std::uint64_t seed
   return source;
 }
 
+DataSource1D DataSource1D::Array(int n) {
+  DataSource1D source;
+  source.from_file = false;
+  source.from_array = true;
+  source.n = n;
+  return source;
+}
+
 json DataSource1D::ToJson() const {
+  if (from_array) return {{"kind", "array"}, {"n", n}};
   if (from_file) {
     json file = {{"kind", "file"}, {"path", path}, {"column_index", column_index}};
     if (!column_name.empty()) file["column_name"] = column_name;

@@ -23,10 +23,13 @@ struct DataSource1D {
   static DataSource1D File(std::string path, std::size_t column_index, std::string column_name);
   // ... or a built-in generator (data/generators.h).
   static DataSource1D Generator(std::string kind, int n, std::uint64_t seed);
+  // ... or an array handed over in memory (the Python module): only its size is recorded.
+  static DataSource1D Array(int n);
 
   nlohmann::json ToJson() const;
 
   bool from_file = true;
+  bool from_array = false;
   std::string path;
   std::size_t column_index = 0;
   std::string column_name;  // header cell, "" when the file has no header
