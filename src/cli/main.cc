@@ -1,5 +1,5 @@
-// The `convexscore` command: subcommands fit, thresholds, score, sample, limit and metrics
-// (see --help).
+// The `convexscore` command: subcommands fit, thresholds, score, sample, limit, metrics and
+// train (see --help).
 #include <exception>
 #include <iostream>
 #include <new>
@@ -10,6 +10,7 @@
 #include "cli/limit_command.h"
 #include "cli/metrics_command.h"
 #include "cli/sample_command.h"
+#include "cli/train_command.h"
 #include "convexscore/common.h"
 
 int main(int argc, char** argv) {
@@ -33,6 +34,8 @@ int main(int argc, char** argv) {
   CLI::App* limit = AddLimitCommand(app, limit_args);
   MetricsArgs metrics_args;
   CLI::App* metrics = AddMetricsCommand(app, metrics_args);
+  TrainArgs train_args;
+  CLI::App* train = AddTrainCommand(app, train_args);
 
   try {
     app.parse(argc, argv);
@@ -50,6 +53,7 @@ int main(int argc, char** argv) {
     if (sample->parsed()) return RunSample(sample_args);
     if (limit->parsed()) return RunLimit(limit_args);
     if (metrics->parsed()) return RunMetrics(metrics_args);
+    if (train->parsed()) return RunTrain(train_args);
   } catch (const convexscore::Error& e) {
     std::cerr << "error: " << e.what() << '\n';
     return kExitError;
