@@ -118,6 +118,31 @@ TEST_F(TrainCliTest, BadInputFailsCleanly) {
                      "training diverged at epoch ");
 }
 
+TEST_F(TrainCliTest, StartsFromAFitsModelFile) {
+  const std::string data = std::string(kGenerate) + "--activation abs --skip --beta 0.1 ";
+  ASSERT_EQ(Run("fit " + data + "--quiet --out fit.json").exit_code, 0);
+  const RunResult run = Run("train " + data +
+                            "--objective sm --init-model fit.json --optimizer gd --lr 1e-9 "
+                            "--epochs 2 --quiet --out trained.json");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const nlohmann::json fit = ReadModel("fit.json");
+  const nlohmann::json trained = ReadModel("trained.json");
+  EXPECT_EQ(trained["training"]["start"]["kind"], "model_file");
+  EXPECT_EQ(trained["training"]["width"], fit["network"]["neurons"].size());
+  // Started at the optimum: the recorded start is the fit's objective (the network's value).
+  EXPECT_NEAR(trained["training"]["initial_objective"].get<double>(),
+              fit["network_objective"].get<double>(), 1e-12);
+  ExpectCleanFailure("train " + data + "--objective sm --init-model fit.json --width 999 "
+                     "--lr 0.1 --epochs 1 --out other.json",
+                     "units but --width is 999");
+  ExpectCleanFailure("train " + std::string(kGenerate) +
+                         "--activation relu --beta 0.1 --objective sm --init-model fit.json "
+                         "--lr 0.1 --epochs 1 --out other.json",
+                     "has activation abs, not relu");
+  ExpectCleanFailure("train " + data + "--objective sm --lr 0.1 --epochs 1 --out other.json",
+                     "--width M is required");
+}
+
 TEST_F(TrainCliTest, HelpNamesTheOptions) {
   const RunResult help = Run("train --help");
   EXPECT_EQ(help.exit_code, 0);
