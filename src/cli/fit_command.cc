@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/data_args.h"
+#include "cli/report.h"
 #include "convexscore/common.h"
 #include "convexscore/io/atomic_file.h"
 #include "convexscore/io/model_json.h"
@@ -15,14 +16,6 @@
 
 namespace convexscore::cli {
 namespace {
-
-// One aligned "label  value" line of the report.
-void ReportLine(std::ostream& out, std::string_view label, const std::string& value) {
-  constexpr std::size_t kLabelWidth = 20;
-  out << "  " << label;
-  for (std::size_t i = label.size(); i < kLabelWidth; ++i) out << ' ';
-  out << value << '\n';
-}
 
 std::string Number(double value) { return FormatDouble(value, 12); }
 std::string Small(double value) { return FormatDouble(value, 3); }

@@ -1,5 +1,5 @@
-// The `convexscore` command: subcommands fit, thresholds, score, sample, limit, metrics and plot
-// (see --help).
+// The `convexscore` command: subcommands fit, thresholds, score, sample, limit, metrics, plot
+// and train (see --help).
 #include <exception>
 #include <iostream>
 #include <new>
@@ -11,6 +11,7 @@
 #include "cli/metrics_command.h"
 #include "cli/plot_command.h"
 #include "cli/sample_command.h"
+#include "cli/train_command.h"
 #include "convexscore/common.h"
 
 int main(int argc, char** argv) {
@@ -36,6 +37,8 @@ int main(int argc, char** argv) {
   CLI::App* metrics = AddMetricsCommand(app, metrics_args);
   PlotArgs plot_args;
   const PlotCommands plot = AddPlotCommand(app, plot_args);
+  TrainArgs train_args;
+  CLI::App* train = AddTrainCommand(app, train_args);
 
   try {
     app.parse(argc, argv);
@@ -54,6 +57,7 @@ int main(int argc, char** argv) {
     if (limit->parsed()) return RunLimit(limit_args);
     if (metrics->parsed()) return RunMetrics(metrics_args);
     if (plot.plot->parsed()) return RunPlot(plot, plot_args);
+    if (train->parsed()) return RunTrain(train_args);
   } catch (const convexscore::Error& e) {
     std::cerr << "error: " << e.what() << '\n';
     return kExitError;

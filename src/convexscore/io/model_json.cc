@@ -132,18 +132,72 @@ json ScoreModel1DToJson(const ScoreMatching1DResult& result,
         {"gap_tolerance", options.gap_tolerance},
         {"max_iterations", options.max_iterations},
         {"form", "mean"}}},
-      {"data",
-       {{"source", source.ToJson()},
-        {"n", data.n},
-        {"distinct", data.distinct()},
-        {"mean", data.mean},
-        {"variance", data.variance},
-        {"min", data.values.empty() ? 0.0 : data.values.front()},
-        {"max", data.values.empty() ? 0.0 : data.values.back()}}},
+      {"data", DataSummaryJson(data, source)},
       {"network", Network1DToJson(result.network)},
   };
   if (network_objective) model["network_objective"] = *network_objective;
   return model;
+}
+
+json DataSummaryJson(const Sample1D& data, const DataSource1D& source) {
+  return {{"source", source.ToJson()},
+          {"n", data.n},
+          {"distinct", data.distinct()},
+          {"mean", data.mean},
+          {"variance", data.variance},
+          {"min", data.values.empty() ? 0.0 : data.values.front()},
+          {"max", data.values.empty() ? 0.0 : data.values.back()}};
+}
+
+json TrainedModel1DToJson(const TrainingResult1D& result,
+                          const NonconvexTraining1DOptions& options,
+                          std::string_view objective_kind, const json& objective_settings,
+                          std::string_view start_model, const Sample1D& data,
+                          const DataSource1D& source) {
+  const TrainingSummary1D& summary = result.summary;
+  json settings = {{"activation", std::string(ActivationName(options.activation))},
+                   {"skip", options.skip},
+                   {"beta", options.beta},
+                   {"form", "mean"}};
+  settings.update(objective_settings);
+  json training = {
+      {"optimizer", std::string(OptimizerName(options.optimizer))},
+      {"learning_rate", options.learning_rate},
+      {"epochs", options.epochs},
+      {"epochs_run", summary.epochs_run},
+      {"steps", summary.steps},
+      {"batch", options.batch ? json(*options.batch) : json(nullptr)},
+      {"width", result.network.neurons.size()},
+      {"init_seed", options.init_seed},
+      {"start", start_model.empty()
+                    ? json{{"kind", "seeded"}, {"scheme", "pytorch-default-uniform"}}
+                    : json{{"kind", "model_file"}, {"path", std::string(start_model)}}},
+      {"initial_objective", summary.initial_objective},
+      {"final_objective", summary.final_objective},
+      {"best_objective", summary.best_objective},
+      {"best_epoch", summary.best_epoch},
+      {"history_every", options.history_every},
+      {"history", summary.history},
+  };
+  if (options.optimizer == Optimizer::kAdam) {
+    training["adam"] = {{"beta1", options.adam_beta1},
+                        {"beta2", options.adam_beta2},
+                        {"epsilon", options.adam_epsilon}};
+  }
+  return {
+      {"format", std::string(kFormat)},
+      {"version", kVersion},
+      {"objective_kind", std::string(objective_kind)},
+      {"dimension", 1},
+      {"status", "trained"},
+      {"objective", summary.final_objective},
+      {"seconds", summary.seconds},
+      {"message", "non-convex training: no optimality certificate"},
+      {"settings", std::move(settings)},
+      {"training", std::move(training)},
+      {"data", DataSummaryJson(data, source)},
+      {"network", Network1DToJson(result.network)},
+  };
 }
 
 std::string ModelJsonText(const json& model) { return model.dump(2) + "\n"; }

@@ -14,6 +14,7 @@
 #include "convexscore/data/sample1d.h"
 #include "convexscore/model/network1d.h"
 #include "convexscore/programs/score_matching_1d.h"
+#include "convexscore/training/nonconvex_training_1d.h"
 
 namespace convexscore {
 
@@ -44,6 +45,22 @@ nlohmann::json ScoreModel1DToJson(const ScoreMatching1DResult& result,
                                   const ScoreMatching1DOptions& options, const Sample1D& data,
                                   const DataSource1D& source,
                                   std::optional<double> network_objective = std::nullopt);
+
+// The "data" object of a model file: where the data came from and its summary.
+nlohmann::json DataSummaryJson(const Sample1D& data, const DataSource1D& source);
+
+// A model trained by non-convex optimisation (training/nonconvex_training_1d.h), in the same
+// format as a fit so that LoadNetwork1D reads it: "status" is "trained" (no certificate),
+// "objective" the final training objective of kind `objective_kind` ("sm" or "dsm"), and a
+// "training" object records the optimiser settings, the objectives and their history.
+// `objective_settings` (for DSM: sigma, copies, noise seed) is merged into "settings";
+// `start_model` names the model file training started from ("" = the seeded initialisation).
+nlohmann::json TrainedModel1DToJson(const TrainingResult1D& result,
+                                    const NonconvexTraining1DOptions& options,
+                                    std::string_view objective_kind,
+                                    const nlohmann::json& objective_settings,
+                                    std::string_view start_model, const Sample1D& data,
+                                    const DataSource1D& source);
 
 // The "network" object alone: {activation, neurons: [{w, b, a}], output_bias, skip}.
 nlohmann::json Network1DToJson(const Network1D& network);
