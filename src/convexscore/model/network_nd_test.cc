@@ -100,6 +100,30 @@ TEST(NetworkND, DivergenceMatchesFiniteDifferences) {
   }
 }
 
+TEST(NetworkND, ScoreIsTheMatrixFormInEveryDimension) {
+  // Dimensions 1-3 have their own unrolled evaluation, larger ones the general loop: both must
+  // be A^T act(W x + b) + c0 + V x, computed here with Eigen's matrix products.
+  std::mt19937_64 rng(21);
+  for (int d = 1; d <= 5; ++d) {
+    for (Activation activation : {Activation::kRelu, Activation::kAbs}) {
+      const NetworkND net = RandomNetwork(activation, d, 9, d % 2 == 1, rng);
+      for (int trial = 0; trial < 5; ++trial) {
+        const Eigen::VectorXd x = Eigen::VectorXd::Random(d) * 2.0;
+        Eigen::VectorXd pre = net.w * x + net.b;
+        if (activation == Activation::kRelu) {
+          pre = pre.cwiseMax(0.0);
+        } else {
+          pre = pre.cwiseAbs();
+        }
+        Eigen::VectorXd expected = net.a.transpose() * pre + net.output_bias;
+        if (net.skip) expected += *net.skip * x;
+        EXPECT_LT((net.Score(x) - expected).norm(), 1e-12 * (1.0 + expected.norm()))
+            << "d = " << d << ", trial " << trial;
+      }
+    }
+  }
+}
+
 TEST(NetworkND, BatchScoreIsTheScoreOfEachRow) {
   std::mt19937_64 rng(3);
   const NetworkND net = RandomNetwork(Activation::kRelu, 4, 7, true, rng);
