@@ -45,6 +45,8 @@ struct ScoreArgs {
   std::string model;
   std::string x_list;
   std::string grid;
+  std::string points;   // CSV file of points (any model)
+  std::string columns;  // their columns; "" = every column
   std::string out;
 };
 

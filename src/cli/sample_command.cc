@@ -12,11 +12,13 @@
 #include "convexscore/data/csv.h"
 #include "convexscore/io/atomic_file.h"
 #include "convexscore/io/model_json.h"
+#include "convexscore/io/model_nd_json.h"
 #include "convexscore/io/noise_levels_json.h"
 #include "convexscore/io/numbers.h"
 #include "convexscore/io/progress_display.h"
 #include "convexscore/model/network1d.h"
 #include "convexscore/sampling/langevin.h"
+#include "convexscore/sampling/langevin_nd.h"
 
 namespace convexscore::cli {
 namespace {
@@ -42,7 +44,8 @@ CLI::App* AddSampleCommand(CLI::App& app, SampleArgs& args) {
   CLI::App* sample =
       app.add_subcommand("sample",
                          "Draw samples from a model's score by unadjusted Langevin dynamics, "
-                         "x <- x + (eps/2) f(x) + sqrt(eps) z; writes CSV with header x");
+                         "x <- x + (eps/2) f(x) + sqrt(eps) z; writes CSV with header x (d-D "
+                         "models: the model's coordinate names, or x1,...,xd)");
   sample->add_option("--model", args.model, "model file (required)")
       ->required()
       ->option_text("MODEL.json");
@@ -83,6 +86,12 @@ CLI::App* AddSampleCommand(CLI::App& app, SampleArgs& args) {
                    "column of --data: header name or 0-based index (default: the first)")
       ->option_text("NAME|INDEX")
       ->needs(data);
+  sample
+      ->add_option("--columns", args.columns,
+                   "columns of --data for a d-D model: names or 0-based indices, comma "
+                   "separated, one per coordinate (default: every column)")
+      ->option_text("X,Y,...")
+      ->needs(data);
   sample->add_flag("--annealed", args.annealed,
                    "annealed Langevin over the noise levels of the model file (largest sigma "
                    "first)");
@@ -93,6 +102,97 @@ CLI::App* AddSampleCommand(CLI::App& app, SampleArgs& args) {
   sample->add_flag("--quiet", args.quiet, "print nothing on success and show no progress");
   return sample;
 }
+
+namespace {
+
+// The model file's kind must match --annealed.
+void CheckAnnealedMatchesModel(const SampleArgs& args, bool has_levels, std::size_t level_count) {
+  if (has_levels && !args.annealed) {
+    throw Error(args.model + " holds models at " + std::to_string(level_count) +
+                " noise levels: sample it with --annealed");
+  }
+  if (!has_levels && args.annealed) {
+    throw Error("--annealed needs a model file with noise levels (a 'noise_levels' array); " +
+                args.model + " holds a single model");
+  }
+}
+
+std::string NumberList(const Eigen::VectorXd& values) {
+  std::string text = "(";
+  for (Eigen::Index k = 0; k < values.size(); ++k) {
+    text += (k > 0 ? ", " : "") + Number(values[k]);
+  }
+  return text + ")";
+}
+
+void PrintReport(const SampleArgs& args, const LangevinOptions& options,
+                 const LangevinSummary& summary, const std::string& moments) {
+  std::cout << "convexscore sample: " << summary.particles << " particles, "
+            << summary.steps_per_level << " steps";
+  if (args.annealed) {
+    std::cout << " at each of " << summary.sigmas.size() << " noise levels (sigma "
+              << Number(summary.sigmas.front()) << " to " << Number(summary.sigmas.back())
+              << ", step size " << Number(summary.step_sizes.front()) << " to "
+              << Number(summary.step_sizes.back()) << ")";
+  } else {
+    std::cout << ", step size " << Number(summary.step_sizes.front());
+  }
+  std::cout << ", start " << options.init.Describe() << ", seed " << options.seed << '\n';
+  std::cout << "  " << summary.particle_steps << " particle-steps in "
+            << FormatDouble(summary.seconds, 3) << " s on " << summary.threads
+            << (summary.threads == 1 ? " thread" : " threads") << " ("
+            << FormatDouble(summary.particle_steps / std::max(summary.seconds, 1e-9), 3)
+            << " per second)\n";
+  std::cout << "  " << moments << '\n';
+  std::cout << "  samples written to " << args.out << '\n';
+}
+
+// The d-D path: NetworkND models, starts from --columns of --data, CSV with d columns.
+int RunSampleND(const SampleArgs& args, const nlohmann::json& model, LangevinOptions& options,
+                ProgressDisplay& progress) {
+  const std::string source = "file " + args.model;
+  std::vector<NoiseLevelScoreND> levels;
+  NetworkND network;
+  if (HasNoiseLevels(model)) {
+    for (NoiseLevelModelND& level : LoadNoiseLevelsND(model, source)) {
+      levels.push_back({level.sigma, std::move(level.network)});
+    }
+  } else {
+    network = LoadNetworkND(model, source);
+  }
+  CheckAnnealedMatchesModel(args, HasNoiseLevels(model), levels.size());
+  const int d = levels.empty() ? network.dimension() : levels.front().score.dimension();
+  if (!args.column.empty()) {
+    throw Error("--column is for univariate models; " + args.model + " has dimension " +
+                std::to_string(d) + ": give its coordinates with --columns");
+  }
+  if (options.init.kind == LangevinInit::Kind::kData) {
+    CsvColumns columns = ReadCsvColumns(args.data, ParseCsvColumnList(args.columns));
+    if (columns.values.cols() != d) {
+      throw Error("--data " + args.data + ": " + std::to_string(columns.values.cols()) +
+                  " columns selected but the model has dimension " + std::to_string(d) +
+                  " (choose " + std::to_string(d) + " with --columns)");
+    }
+    options.init.points = std::move(columns.values);
+  }
+  std::vector<std::string> header = LoadCoordinateNames(model, source);
+  if (header.empty()) {
+    for (int k = 1; k <= d; ++k) header.push_back("x" + std::to_string(k));
+  }
+
+  const LangevinResultND result = args.annealed ? SampleAnnealedLangevinND(levels, options)
+                                                : SampleLangevinND(network, options);
+  progress.Clear();
+  WriteCsvPoints(args.out, header, result.samples);
+  if (!args.quiet) {
+    PrintReport(args, options, result.summary,
+                "sample mean " + NumberList(result.sample_mean) + ", variance " +
+                    NumberList(result.sample_variance));
+  }
+  return kExitOk;
+}
+
+}  // namespace
 
 int RunSample(const SampleArgs& args) {
   LangevinOptions options;
@@ -125,6 +225,14 @@ int RunSample(const SampleArgs& args) {
   CheckOutputWritable(args.out);
 
   const nlohmann::json model = ReadModelFile(args.model);
+  ProgressDisplay progress("sampling", "steps", std::cerr, !args.quiet && StderrIsTerminal());
+  options.progress = [&](std::int64_t done, std::int64_t total) { progress.Update(done, total); };
+  if (IsMultivariateModel(model)) return RunSampleND(args, model, options, progress);
+
+  if (!args.columns.empty()) {
+    throw Error("--columns is for models of dimension 2 or more; " + args.model +
+                " is univariate: give its column with --column");
+  }
   const std::string source = "file " + args.model;
   std::vector<NoiseLevelScore> levels;
   PiecewiseLinear1D score;
@@ -132,23 +240,14 @@ int RunSample(const SampleArgs& args) {
     for (const NoiseLevelModel1D& level : LoadNoiseLevels1D(model, source)) {
       levels.push_back({level.sigma, ToPiecewiseLinear(level.network)});
     }
-    if (!args.annealed) {
-      throw Error(args.model + " holds models at " + std::to_string(levels.size()) +
-                  " noise levels: sample it with --annealed");
-    }
   } else {
-    if (args.annealed) {
-      throw Error("--annealed needs a model file with noise levels (a 'noise_levels' array); " +
-                  args.model + " holds a single model");
-    }
     score = ToPiecewiseLinear(LoadNetwork1D(model, source));
   }
+  CheckAnnealedMatchesModel(args, HasNoiseLevels(model), levels.size());
   if (from_data) {
     options.init.data = ReadCsvColumn(args.data, CsvColumnSelector::Parse(args.column)).values;
   }
 
-  ProgressDisplay progress("sampling", "steps", std::cerr, !args.quiet && StderrIsTerminal());
-  options.progress = [&](std::int64_t done, std::int64_t total) { progress.Update(done, total); };
   const LangevinResult result =
       args.annealed ? SampleAnnealedLangevin(levels, options) : SampleLangevin(score, options);
   progress.Clear();
@@ -156,26 +255,9 @@ int RunSample(const SampleArgs& args) {
   WriteCsvTable(args.out, {"x"}, std::vector<std::vector<double>>{result.samples});
 
   if (!args.quiet) {
-    const LangevinSummary& summary = result.summary;
-    std::cout << "convexscore sample: " << summary.particles << " particles, "
-              << summary.steps_per_level << " steps";
-    if (args.annealed) {
-      std::cout << " at each of " << summary.sigmas.size() << " noise levels (sigma "
-                << Number(summary.sigmas.front()) << " to " << Number(summary.sigmas.back())
-                << ", step size " << Number(summary.step_sizes.front()) << " to "
-                << Number(summary.step_sizes.back()) << ")";
-    } else {
-      std::cout << ", step size " << Number(summary.step_sizes.front());
-    }
-    std::cout << ", start " << options.init.Describe() << ", seed " << options.seed << '\n';
-    std::cout << "  " << summary.particle_steps << " particle-steps in "
-              << FormatDouble(summary.seconds, 3) << " s on " << summary.threads
-              << (summary.threads == 1 ? " thread" : " threads") << " ("
-              << FormatDouble(summary.particle_steps / std::max(summary.seconds, 1e-9), 3)
-              << " per second)\n";
-    std::cout << "  sample mean " << Number(summary.sample_mean) << ", variance "
-              << Number(summary.sample_variance) << '\n';
-    std::cout << "  samples written to " << args.out << '\n';
+    PrintReport(args, options, result.summary,
+                "sample mean " + Number(result.summary.sample_mean) + ", variance " +
+                    Number(result.summary.sample_variance));
   }
   return kExitOk;
 }

@@ -16,7 +16,8 @@ struct SampleArgs {
   std::string out;
   std::string init = "gaussian";
   std::string data;    // points for --init data
-  std::string column;  // their column; "" = the first
+  std::string column;   // their column (1-D models); "" = the first
+  std::string columns;  // their columns (d-D models); "" = every column
   bool annealed = false;
   std::string threads = "0";  // 0 = one per hardware thread
   bool quiet = false;

@@ -170,7 +170,9 @@ TEST_F(SamplingCliTest, BadModelsAndOutputsLeaveNoFile) {
                      "invalid model file text.json: not valid JSON");
   work_.Write("nonet.json", R"({"format": "convexscore-model", "version": 1})");
   ExpectCleanFailure(run + "--model nonet.json --out s.csv", "missing field 'network'");
-  work_.Write("twod.json", R"({"format": "convexscore-model", "version": 1, "dimension": 2})");
+  // A univariate network under "dimension": 2 (d-D networks have "network.dimension").
+  work_.Write("twod.json", R"({"format": "convexscore-model", "version": 1, "dimension": 2,
+      "network": {"activation": "relu", "neurons": [], "output_bias": 0, "skip": 0}})");
   ExpectCleanFailure(run + "--model twod.json --out s.csv", "dimension 2 is not 1");
   ExpectCleanFailure(run + "--model model.json --out /nonexistent_dir/s.csv",
                      "cannot write /nonexistent_dir/s.csv");

@@ -11,8 +11,10 @@
 #include "convexscore/data/csv.h"
 #include "convexscore/io/atomic_file.h"
 #include "convexscore/io/model_json.h"
+#include "convexscore/io/model_nd_json.h"
 #include "convexscore/io/numbers.h"
 #include "convexscore/model/network1d.h"
+#include "convexscore/model/network_nd.h"
 
 namespace convexscore::cli {
 namespace {
@@ -33,7 +35,9 @@ std::vector<double> ParsePointList(const std::string& text) {
 
 CLI::App* AddScoreCommand(CLI::App& app, ScoreArgs& args) {
   CLI::App* score = app.add_subcommand(
-      "score", "Evaluate the predicted score of a model file; prints or writes CSV x,score");
+      "score",
+      "Evaluate the predicted score of a model file; prints or writes CSV x,score (d-D models: "
+      "x1..xd,s1..sd)");
   score->add_option("--model", args.model, "model file written by `convexscore fit` (required)")
       ->required()
       ->option_text("MODEL.json");
@@ -42,30 +46,73 @@ CLI::App* AddScoreCommand(CLI::App& app, ScoreArgs& args) {
   CLI::Option* grid =
       score->add_option("--grid", args.grid, "COUNT equally spaced points from LO to HI")
           ->option_text("LO:HI:COUNT");
+  CLI::Option* points =
+      score
+          ->add_option("--points", args.points,
+                       "CSV file of points, one per row (d-D models: one column per "
+                       "coordinate; writes x1..xd,s1..sd)")
+          ->option_text("FILE.csv");
+  score
+      ->add_option("--columns", args.columns,
+                   "columns of --points: names or 0-based indices, comma separated (default: "
+                   "every column)")
+      ->option_text("X,Y,...")
+      ->needs(points);
   x->excludes(grid);
+  points->excludes(x);
+  points->excludes(grid);
   score->add_option("--out", args.out, "CSV file to write instead of printing")
       ->option_text("F.csv");
   return score;
 }
 
 int RunScore(const ScoreArgs& args) {
-  if (args.x_list.empty() == args.grid.empty()) {
-    throw Error("give exactly one of --x v1,v2,... and --grid LO:HI:COUNT");
+  const int given = !args.x_list.empty() + !args.grid.empty() + !args.points.empty();
+  if (given != 1) {
+    throw Error("give exactly one of --x v1,v2,..., --grid LO:HI:COUNT and --points FILE.csv");
   }
-  const std::vector<double> points =
-      args.grid.empty() ? ParsePointList(args.x_list) : ParseGrid(args.grid);
   if (!args.out.empty()) CheckOutputWritable(args.out);
-  const Network1D network = LoadNetwork1DFile(args.model);
-
-  std::vector<double> scores(points.size());
-  for (std::size_t i = 0; i < points.size(); ++i) scores[i] = network.Score(points[i]);
-
-  const std::vector<std::string> header = {"x", "score"};
-  if (args.out.empty()) {
-    std::cout << FormatCsvTable(header, {points, scores});
+  const nlohmann::json model = ReadModelFile(args.model);
+  const NetworkND network = LoadNetworkND(model, "file " + args.model);
+  const int d = network.dimension();
+  Eigen::MatrixXd points;
+  if (!args.points.empty()) {
+    points = ReadCsvColumns(args.points, ParseCsvColumnList(args.columns)).values;
+    if (points.cols() != d) {
+      throw Error("--points " + args.points + ": " + std::to_string(points.cols()) +
+                  " columns selected but the model has dimension " + std::to_string(d) +
+                  (d == 1 ? " (choose one with --columns)"
+                          : " (choose " + std::to_string(d) + " with --columns)"));
+    }
   } else {
-    WriteCsvTable(args.out, header, {points, scores});
-    std::cout << "predicted score at " << points.size() << " points written to " << args.out
+    if (d != 1) {
+      throw Error(args.model + " has dimension " + std::to_string(d) +
+                  ": give the points with --points FILE.csv (--x and --grid are for 1-D models)");
+    }
+    const std::vector<double> values =
+        args.grid.empty() ? ParsePointList(args.x_list) : ParseGrid(args.grid);
+    points = Eigen::Map<const Eigen::VectorXd>(values.data(),
+                                               static_cast<Eigen::Index>(values.size()));
+  }
+
+  // Univariate models keep their x,score table (evaluated by Network1D, as before).
+  std::vector<std::string> header;
+  Eigen::MatrixXd table(points.rows(), 2 * d);
+  if (IsMultivariateModel(model)) {
+    for (int k = 1; k <= d; ++k) header.push_back("x" + std::to_string(k));
+    for (int k = 1; k <= d; ++k) header.push_back("s" + std::to_string(k));
+    table << points, network.ScoreRows(points);
+  } else {
+    header = {"x", "score"};
+    const Network1D network1d = LoadNetwork1D(model, "file " + args.model);
+    table.col(0) = points.col(0);
+    for (Eigen::Index i = 0; i < points.rows(); ++i) table(i, 1) = network1d.Score(points(i, 0));
+  }
+  if (args.out.empty()) {
+    std::cout << FormatCsvPoints(header, table);
+  } else {
+    WriteCsvPoints(args.out, header, table);
+    std::cout << "predicted score at " << points.rows() << " points written to " << args.out
               << '\n';
   }
   return kExitOk;

@@ -4,55 +4,11 @@
 
 #include "convexscore/common.h"
 #include "convexscore/io/atomic_file.h"
+#include "convexscore/io/model_reader.h"
 #include "convexscore/io/read_file.h"
 
 namespace convexscore {
-namespace {
-
 using nlohmann::json;
-
-constexpr std::string_view kFormat = "convexscore-model";
-constexpr int kVersion = 1;
-
-// Validation of a parsed document; every failure names the field by its path.
-class ModelReader {
- public:
-  explicit ModelReader(std::string_view source) : source_(source) {}
-
-  [[noreturn]] void Fail(const std::string& problem) const {
-    throw Error("invalid model " + source_ + ": " + problem);
-  }
-
-  const json& Field(const json& object, const std::string& path, std::string_view key) const {
-    if (!object.is_object()) Fail("field '" + path + "' is not an object");
-    const auto found = object.find(key);
-    if (found == object.end()) Fail("missing field '" + Join(path, key) + "'");
-    return *found;
-  }
-
-  double FiniteNumber(const json& object, const std::string& path, std::string_view key) const {
-    const json& value = Field(object, path, key);
-    if (!value.is_number()) Fail("field '" + Join(path, key) + "' is not a number");
-    const double number = value.get<double>();
-    if (!std::isfinite(number)) Fail("field '" + Join(path, key) + "' is not finite");
-    return number;
-  }
-
-  std::string String(const json& object, const std::string& path, std::string_view key) const {
-    const json& value = Field(object, path, key);
-    if (!value.is_string()) Fail("field '" + Join(path, key) + "' is not a string");
-    return value.get<std::string>();
-  }
-
-  static std::string Join(const std::string& path, std::string_view key) {
-    return path.empty() ? std::string(key) : path + "." + std::string(key);
-  }
-
- private:
-  std::string source_;
-};
-
-}  // namespace
 
 DataSource1D DataSource1D::File(std::string path, std::size_t column_index,
                                 std::string column_name) {
@@ -108,8 +64,8 @@ json ScoreModel1DToJson(const ScoreMatching1DResult& result,
   const SolveSummary& summary = result.summary;
   // Keys come out sorted (nlohmann::json), which keeps model files easy to diff.
   json model = {
-      {"format", std::string(kFormat)},
-      {"version", kVersion},
+      {"format", std::string(kModelFormat)},
+      {"version", kModelVersion},
       {"objective_kind", "sm"},
       {"dimension", 1},
       {"status", std::string(StatusName(summary.status))},
@@ -208,15 +164,7 @@ void WriteModelFile(const std::filesystem::path& file, const json& model) {
 
 Network1D LoadNetwork1D(const json& model, std::string_view source) {
   const ModelReader reader(source);
-  if (!model.is_object()) reader.Fail("the document is not a JSON object");
-  if (reader.String(model, "", "format") != kFormat) {
-    reader.Fail("field 'format' is not \"" + std::string(kFormat) + "\"");
-  }
-  const json& version = reader.Field(model, "", "version");
-  if (!version.is_number_integer() || version.get<long long>() != kVersion) {
-    reader.Fail("unsupported version " + version.dump() + " (this build reads version " +
-                std::to_string(kVersion) + ")");
-  }
+  reader.CheckHeader(model);
   if (const auto dimension = model.find("dimension"); dimension != model.end()) {
     if (!dimension->is_number_integer() || dimension->get<long long>() != 1) {
       reader.Fail("dimension " + dimension->dump() + " is not 1 (a univariate model)");

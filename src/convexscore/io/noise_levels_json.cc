@@ -6,6 +6,8 @@
 
 #include "convexscore/common.h"
 #include "convexscore/io/model_json.h"
+#include "convexscore/io/model_nd_json.h"
+#include "convexscore/io/model_reader.h"
 #include "convexscore/io/numbers.h"
 
 namespace convexscore {
@@ -18,8 +20,54 @@ constexpr const char* kInheritedFields[] = {"format", "version", "dimension"};
 
 std::string Entry(std::size_t i) { return "noise_levels[" + std::to_string(i) + "]"; }
 
-[[noreturn]] void Fail(std::string_view source, const std::string& problem) {
-  throw Error("invalid model " + std::string(source) + ": " + problem);
+// Checks the header and the sigmas of a noise-levels document and loads each entry, with the
+// header fields it inherits, by load(entry_model, entry_source). `univariate`: the file must
+// have dimension 1; otherwise any positive dimension, which every entry must share.
+template <typename Level, typename Load>
+std::vector<Level> LoadLevels(const json& document, std::string_view source, bool univariate,
+                              Load load) {
+  const ModelReader reader(source);
+  reader.CheckHeader(document);
+  const auto dimension = document.find("dimension");
+  if (univariate && dimension != document.end() &&
+      (!dimension->is_number_integer() || dimension->get<long long>() != 1)) {
+    reader.Fail("dimension " + dimension->dump() + " is not 1 (a univariate noise-levels file)");
+  }
+  if (!univariate && dimension == document.end()) reader.Fail("missing field 'dimension'");
+
+  const json& levels_json = reader.Field(document, "", "noise_levels");
+  if (!levels_json.is_array()) reader.Fail("field 'noise_levels' is not an array");
+  if (levels_json.empty()) reader.Fail("field 'noise_levels' is empty");
+
+  std::vector<Level> levels;
+  levels.reserve(levels_json.size());
+  for (std::size_t i = 0; i < levels_json.size(); ++i) {
+    const json& entry = levels_json[i];
+    if (!entry.is_object()) reader.Fail(Entry(i) + " is not an object");
+    const double sigma = reader.FiniteNumber(entry, Entry(i), "sigma");
+    if (!(sigma > 0.0)) {
+      reader.Fail("field '" + Entry(i) + ".sigma' must be positive and finite (got " +
+                  FormatDouble(sigma) + ")");
+    }
+    if (i > 0 && !(sigma < levels.back().sigma)) {
+      reader.Fail(Entry(i) + ".sigma = " + FormatDouble(sigma) + " is not below " + Entry(i - 1) +
+                  ".sigma = " + FormatDouble(levels.back().sigma) +
+                  " (the levels must have strictly decreasing sigma)");
+    }
+    if (const auto entry_dimension = entry.find("dimension"); entry_dimension != entry.end()) {
+      const json file_dimension = dimension != document.end() ? *dimension : json(1);
+      if (*entry_dimension != file_dimension) {
+        reader.Fail(Entry(i) + " has dimension " + entry_dimension->dump() +
+                    " but the file has dimension " + file_dimension.dump());
+      }
+    }
+    json model = entry;
+    for (const char* field : kInheritedFields) {
+      if (!model.contains(field) && document.contains(field)) model[field] = document[field];
+    }
+    levels.push_back({sigma, load(model, std::string(source) + ", " + Entry(i))});
+  }
+  return levels;
 }
 
 }  // namespace
@@ -29,71 +77,26 @@ bool HasNoiseLevels(const json& document) {
 }
 
 std::vector<NoiseLevelModel1D> LoadNoiseLevels1D(const json& document, std::string_view source) {
-  if (!document.is_object()) Fail(source, "the document is not a JSON object");
-  // The header of the file; each entry's model is then checked by LoadNetwork1D.
-  if (const auto format = document.find("format"); format != document.end()) {
-    if (!format->is_string() || format->get<std::string>() != "convexscore-model") {
-      Fail(source, "field 'format' is not \"convexscore-model\"");
-    }
-  } else {
-    Fail(source, "missing field 'format'");
-  }
-  const auto version = document.find("version");
-  if (version == document.end()) Fail(source, "missing field 'version'");
-  if (!version->is_number_integer() || version->get<long long>() != 1) {
-    Fail(source, "unsupported version " + version->dump() + " (this build reads version 1)");
-  }
-  const auto dimension = document.find("dimension");
-  if (dimension != document.end() &&
-      (!dimension->is_number_integer() || dimension->get<long long>() != 1)) {
-    Fail(source,
-         "dimension " + dimension->dump() + " is not 1 (noise-level files are univariate here)");
-  }
+  return LoadLevels<NoiseLevelModel1D>(
+      document, source, true,
+      [](const json& model, const std::string& entry) { return LoadNetwork1D(model, entry); });
+}
 
-  const auto levels_json = document.find("noise_levels");
-  if (levels_json == document.end()) Fail(source, "missing field 'noise_levels'");
-  if (!levels_json->is_array()) Fail(source, "field 'noise_levels' is not an array");
-  if (levels_json->empty()) Fail(source, "field 'noise_levels' is empty");
+std::vector<NoiseLevelModelND> LoadNoiseLevelsND(const json& document, std::string_view source) {
+  return LoadLevels<NoiseLevelModelND>(
+      document, source, false,
+      [](const json& model, const std::string& entry) { return LoadNetworkND(model, entry); });
+}
 
-  std::vector<NoiseLevelModel1D> levels;
-  levels.reserve(levels_json->size());
-  for (std::size_t i = 0; i < levels_json->size(); ++i) {
-    const json& entry = (*levels_json)[i];
-    if (!entry.is_object()) Fail(source, Entry(i) + " is not an object");
-    const auto sigma_json = entry.find("sigma");
-    if (sigma_json == entry.end()) Fail(source, "missing field '" + Entry(i) + ".sigma'");
-    if (!sigma_json->is_number()) Fail(source, "field '" + Entry(i) + ".sigma' is not a number");
-    const double sigma = sigma_json->get<double>();
-    if (!std::isfinite(sigma) || !(sigma > 0.0)) {
-      Fail(source, "field '" + Entry(i) + ".sigma' must be positive and finite (got " +
-                       FormatDouble(sigma) + ")");
-    }
-    if (i > 0 && !(sigma < levels.back().sigma)) {
-      Fail(source, Entry(i) + ".sigma = " + FormatDouble(sigma) + " is not below " + Entry(i - 1) +
-                       ".sigma = " + FormatDouble(levels.back().sigma) +
-                       " (the levels must have strictly decreasing sigma)");
-    }
-    if (const auto entry_dimension = entry.find("dimension"); entry_dimension != entry.end()) {
-      const json file_dimension = dimension != document.end() ? *dimension : json(1);
-      if (*entry_dimension != file_dimension) {
-        Fail(source, Entry(i) + " has dimension " + entry_dimension->dump() +
-                         " but the file has dimension " + file_dimension.dump());
-      }
-    }
-    json model = entry;
-    for (const char* field : kInheritedFields) {
-      if (!model.contains(field) && document.contains(field)) model[field] = document[field];
-    }
-    levels.push_back({sigma, LoadNetwork1D(model, std::string(source) + ", " + Entry(i))});
-  }
-  return levels;
+std::vector<NoiseLevelModelND> LoadNoiseLevelsNDFile(const std::filesystem::path& file) {
+  return LoadNoiseLevelsND(ReadModelFile(file), "file " + file.string());
 }
 
 std::vector<NoiseLevelModel1D> LoadNoiseLevels1DFile(const std::filesystem::path& file) {
   return LoadNoiseLevels1D(ReadModelFile(file), "file " + file.string());
 }
 
-json NoiseLevelsToJson(const std::vector<NoiseLevelEntry>& levels) {
+json NoiseLevelsToJson(const std::vector<NoiseLevelEntry>& levels, int dimension) {
   json entries = json::array();
   for (const NoiseLevelEntry& level : levels) {
     json entry = level.model;
@@ -102,7 +105,7 @@ json NoiseLevelsToJson(const std::vector<NoiseLevelEntry>& levels) {
   }
   return {{"format", "convexscore-model"},
           {"version", 1},
-          {"dimension", 1},
+          {"dimension", dimension},
           {"noise_levels", std::move(entries)}};
 }
 

@@ -1,4 +1,5 @@
-// Model files with one univariate model per noise level, for annealed Langevin sampling.
+// Model files with one model per noise level, for annealed Langevin sampling: univariate
+// (model_json.h) or d-dimensional (model_nd_json.h).
 //
 // The document is a model file (format "convexscore-model", version 1, io/model_json.h) whose
 // "noise_levels" array holds the models, largest sigma first:
@@ -18,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "convexscore/model/network1d.h"
+#include "convexscore/model/network_nd.h"
 
 namespace convexscore {
 
@@ -49,13 +51,24 @@ struct FinestNetwork1D {
 FinestNetwork1D LoadFinestNetwork1D(const nlohmann::json& document,
                                     std::string_view source = "model");
 
+// The d-D form: the file must have a "dimension" (any positive integer) shared by every entry,
+// and each entry's model is read by LoadNetworkND (which also accepts univariate networks when
+// the dimension is 1). Errors as above.
+struct NoiseLevelModelND {
+  double sigma = 0.0;
+  NetworkND network;
+};
+std::vector<NoiseLevelModelND> LoadNoiseLevelsND(const nlohmann::json& document,
+                                                 std::string_view source = "model");
+std::vector<NoiseLevelModelND> LoadNoiseLevelsNDFile(const std::filesystem::path& file);
+
 // A noise-levels document from single-model documents (as written by ScoreModel1DToJson or
 // built by hand) and their sigmas: each entry is the model with "sigma" added; the top level
-// gets format, version and dimension 1. Does not validate (the loader does).
+// gets format, version and `dimension`. Does not validate (the loader does).
 struct NoiseLevelEntry {
   double sigma = 0.0;
   nlohmann::json model;
 };
-nlohmann::json NoiseLevelsToJson(const std::vector<NoiseLevelEntry>& levels);
+nlohmann::json NoiseLevelsToJson(const std::vector<NoiseLevelEntry>& levels, int dimension = 1);
 
 }  // namespace convexscore

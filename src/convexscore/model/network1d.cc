@@ -4,15 +4,10 @@
 #include <cmath>
 #include <string>
 
+#include "convexscore/model/activation.h"
+
 namespace convexscore {
 namespace {
-
-// Activation value and derivative with the kink conventions relu'(0) = 1, abs'(0) = +1.
-double Act(Activation act, double z) { return act == Activation::kRelu ? std::max(z, 0.0) : std::abs(z); }
-double ActDerivative(Activation act, double z) {
-  if (act == Activation::kRelu) return z >= 0.0 ? 1.0 : 0.0;
-  return z >= 0.0 ? 1.0 : -1.0;
-}
 
 double WeightDecaySum(const Network1D& network) {
   double decay = 0.0;
@@ -24,13 +19,15 @@ double WeightDecaySum(const Network1D& network) {
 
 double Network1D::Score(double x) const {
   double f = output_bias + skip * x;
-  for (const Neuron1D& u : neurons) f += u.a * Act(activation, u.w * x + u.b);
+  for (const Neuron1D& u : neurons) f += u.a * ActivationValue(activation, u.w * x + u.b);
   return f;
 }
 
 double Network1D::ScoreDerivative(double x) const {
   double d = skip;
-  for (const Neuron1D& u : neurons) d += u.a * u.w * ActDerivative(activation, u.w * x + u.b);
+  for (const Neuron1D& u : neurons) {
+    d += u.a * u.w * ActivationDerivative(activation, u.w * x + u.b);
+  }
   return d;
 }
 

@@ -1,19 +1,14 @@
 #include "convexscore/sampling/langevin.h"
 
 #include <algorithm>
-#include <atomic>
-#include <chrono>
 #include <cmath>
-#include <condition_variable>
 #include <limits>
-#include <mutex>
 #include <optional>
-#include <system_error>
-#include <thread>
 #include <utility>
 
 #include "convexscore/common.h"
 #include "convexscore/io/numbers.h"
+#include "convexscore/sampling/chain_runner.h"
 #include "convexscore/sampling/piecewise_score.h"
 #include "convexscore/sampling/random.h"
 
@@ -21,9 +16,6 @@ namespace convexscore {
 namespace {
 
 constexpr double kInfinity = std::numeric_limits<double>::infinity();
-constexpr std::int64_t kNoFailure = std::numeric_limits<std::int64_t>::max();
-// Steps a particle takes between looks at the shared state (progress, earlier failures).
-constexpr std::int64_t kBlockSteps = 4096;
 
 std::string Num(double value) { return FormatDouble(value, 6); }
 
@@ -82,54 +74,25 @@ struct Level {
   double sqrt_step = 0.0;
 };
 
-void ValidateOptions(const LangevinOptions& options) {
-  if (options.particles < 1) {
-    throw Error("the number of particles must be at least 1 (got " +
-                std::to_string(options.particles) + ")");
-  }
-  if (options.steps < 1) {
-    throw Error("the number of steps must be at least 1 (got " + std::to_string(options.steps) +
-                ")");
-  }
-  if (!std::isfinite(options.step_size) || !(options.step_size > 0.0)) {
-    throw Error("the step size must be positive and finite (got " +
-                FormatDouble(options.step_size) + ")");
-  }
-  if (options.threads < 0) {
-    throw Error("the number of threads must be 0 (automatic) or positive (got " +
-                std::to_string(options.threads) + ")");
-  }
-  const LangevinInit& init = options.init;
-  switch (init.kind) {
-    case LangevinInit::Kind::kUniform:
-      if (!std::isfinite(init.low) || !std::isfinite(init.high) || !(init.low < init.high)) {
-        throw Error("uniform start: need finite LO < HI (got " + FormatDouble(init.low) + ", " +
-                    FormatDouble(init.high) + ")");
-      }
-      break;
-    case LangevinInit::Kind::kGaussian:
-      if (!std::isfinite(init.mean) || !std::isfinite(init.sd) || !(init.sd > 0.0)) {
-        throw Error("gaussian start: need a finite mean and a positive finite sd (got " +
-                    FormatDouble(init.mean) + ", " + FormatDouble(init.sd) + ")");
-      }
-      break;
-    case LangevinInit::Kind::kData:
-      if (init.data.empty()) throw Error("data start: no data points given");
-      for (double value : init.data) {
-        if (!std::isfinite(value)) throw Error("data start: a data point is not finite");
-      }
-      break;
+void ValidateDataStart(const LangevinOptions& options) {
+  if (options.init.kind != LangevinInit::Kind::kData) return;
+  if (options.init.data.empty()) throw Error("data start: no data points given");
+  for (double value : options.init.data) {
+    if (!std::isfinite(value)) throw Error("data start: a data point is not finite");
   }
 }
 
-// The first non-finite position: the smallest global step (level * steps + step, 0-based),
-// then the smallest particle.
-struct Failure {
-  std::int64_t global_step = kNoFailure;
-  std::int64_t particle = 0;
-  double before = 0.0;
-  double after = 0.0;
-};
+double Start(const LangevinInit& init, Xoshiro256StarStar& rng, NormalSource& normal) {
+  switch (init.kind) {
+    case LangevinInit::Kind::kUniform:
+      return init.low + (init.high - init.low) * rng.Uniform();
+    case LangevinInit::Kind::kGaussian:
+      return init.mean + init.sd * normal.Next(rng);
+    case LangevinInit::Kind::kData:
+      return init.data[UniformIndex(rng, init.data.size())];
+  }
+  return 0.0;
+}
 
 class LangevinRun {
  public:
@@ -139,57 +102,20 @@ class LangevinRun {
   LangevinResult Run();
 
  private:
-  double Start(Xoshiro256StarStar& rng, NormalSource& normal) const;
   // Moves particle i through every level; writes its final position unless it failed or was
   // abandoned because an earlier failure is known.
-  void RunParticle(std::int64_t i, std::int64_t& unreported_steps);
-  void Worker();
-  void RecordFailure(std::int64_t global_step, std::int64_t particle, double before, double after);
-  [[noreturn]] void ThrowFailure() const;
+  void RunParticle(std::int64_t i, ChainControl& control);
+  [[noreturn]] void ThrowFailure(const ChainFailure& failure) const;
 
   std::vector<Level> levels_;
   const LangevinOptions& options_;
   std::vector<double> samples_;
-  std::int64_t chunk_size_ = 1;
-  std::int64_t chunk_count_ = 0;
-  std::atomic<std::int64_t> next_chunk_{0};
-  std::atomic<std::int64_t> steps_done_{0};
-  std::atomic<std::int64_t> failure_step_{kNoFailure};
-  std::mutex failure_mutex_;
-  Failure failure_;
 };
 
-double LangevinRun::Start(Xoshiro256StarStar& rng, NormalSource& normal) const {
-  const LangevinInit& init = options_.init;
-  switch (init.kind) {
-    case LangevinInit::Kind::kUniform:
-      return init.low + (init.high - init.low) * rng.Uniform();
-    case LangevinInit::Kind::kGaussian:
-      return init.mean + init.sd * normal.Next(rng);
-    case LangevinInit::Kind::kData: {
-      const double n = static_cast<double>(init.data.size());
-      const auto index =
-          std::min(static_cast<std::size_t>(rng.Uniform() * n), init.data.size() - 1);
-      return init.data[index];
-    }
-  }
-  return 0.0;
-}
-
-void LangevinRun::RecordFailure(std::int64_t global_step, std::int64_t particle, double before,
-                                double after) {
-  std::lock_guard<std::mutex> lock(failure_mutex_);
-  if (global_step < failure_.global_step ||
-      (global_step == failure_.global_step && particle < failure_.particle)) {
-    failure_ = {global_step, particle, before, after};
-    failure_step_.store(global_step, std::memory_order_relaxed);
-  }
-}
-
-void LangevinRun::RunParticle(std::int64_t i, std::int64_t& unreported_steps) {
+void LangevinRun::RunParticle(std::int64_t i, ChainControl& control) {
   Xoshiro256StarStar rng = ParticleStream(options_.seed, static_cast<std::uint64_t>(i));
   NormalSource normal;
-  double x = Start(rng, normal);
+  double x = Start(options_.init, rng, normal);
   const std::int64_t steps = options_.steps;
   for (std::size_t l = 0; l < levels_.size(); ++l) {
     const Level& level = levels_[l];
@@ -199,16 +125,15 @@ void LangevinRun::RunParticle(std::int64_t i, std::int64_t& unreported_steps) {
     const std::int64_t base = static_cast<std::int64_t>(l) * steps;
     std::size_t k = level.table.Locate(x);
     for (std::int64_t t = 0; t < steps;) {
-      // A failure already recorded at an earlier step makes the rest of this chain moot.
-      if (base + t > failure_step_.load(std::memory_order_relaxed)) return;
+      if (control.Abandoned(base + t)) return;
       const std::int64_t block_start = t;
-      const std::int64_t block_end = std::min(steps, t + kBlockSteps);
+      const std::int64_t block_end = std::min(steps, t + kChainBlockSteps);
       for (; t < block_end; ++t) {
         const Piece& piece = pieces[k];
         const double z = normal.Next(rng);
         const double next = x + half_step * (piece.slope * x + piece.intercept) + sqrt_step * z;
         if (!std::isfinite(next)) {
-          RecordFailure(base + t, i, x, next);
+          control.Fail(base + t, i, {&x, 1}, {&next, 1});
           return;
         }
         x = next;
@@ -216,42 +141,17 @@ void LangevinRun::RunParticle(std::int64_t i, std::int64_t& unreported_steps) {
         while (x >= pieces[k].upper) ++k;
         while (x < pieces[k].lower) --k;
       }
-      unreported_steps += block_end - block_start;
-      if (unreported_steps >= kBlockSteps) {
-        steps_done_.fetch_add(unreported_steps, std::memory_order_relaxed);
-        unreported_steps = 0;
-      }
+      control.AddSteps(block_end - block_start);
     }
   }
   samples_[static_cast<std::size_t>(i)] = x;
 }
 
-void LangevinRun::Worker() {
-  std::int64_t unreported_steps = 0;
-  while (true) {
-    const std::int64_t chunk = next_chunk_.fetch_add(1, std::memory_order_relaxed);
-    if (chunk >= chunk_count_) break;
-    const std::int64_t first = chunk * chunk_size_;
-    const std::int64_t last = std::min(options_.particles, first + chunk_size_);
-    for (std::int64_t i = first; i < last; ++i) RunParticle(i, unreported_steps);
-  }
-  steps_done_.fetch_add(unreported_steps, std::memory_order_relaxed);
-}
-
-[[noreturn]] void LangevinRun::ThrowFailure() const {
-  const std::int64_t steps = options_.steps;
-  const std::size_t l = static_cast<std::size_t>(failure_.global_step / steps);
-  const std::int64_t step = failure_.global_step % steps + 1;
-  const Level& level = levels_[l];
+[[noreturn]] void LangevinRun::ThrowFailure(const ChainFailure& failure) const {
+  const Level& level = levels_[static_cast<std::size_t>(failure.global_step / options_.steps)];
   std::string message =
-      "sampling diverged at step " + std::to_string(step) + " of " + std::to_string(steps);
-  if (levels_.size() > 1 || level.sigma > 0.0) {
-    message += " of noise level " + std::to_string(l + 1) + " of " +
-               std::to_string(levels_.size()) + " (sigma = " + Num(level.sigma) + ", step size " +
-               Num(level.step_size) + ")";
-  }
-  message += ": particle " + std::to_string(failure_.particle) + " went from " +
-             Num(failure_.before) + " to " + Num(failure_.after);
+      DivergenceHeadline(failure, options_.steps, levels_.size(), level.sigma, level.step_size) +
+      " went from " + Num(failure.before.at(0)) + " to " + Num(failure.after.at(0));
   // A step x <- x (1 + eps s / 2) + ... on a piece of slope s < 0 is stable only if
   // eps |s| < 4; otherwise the chain oscillates with growing amplitude.
   const double stiffness = level.step_size * level.table.max_abs_slope();
@@ -267,94 +167,20 @@ void LangevinRun::Worker() {
 }
 
 LangevinResult LangevinRun::Run() {
-  ValidateOptions(options_);
-  const std::int64_t particles = options_.particles;
-  const std::int64_t total_steps_per_particle =
-      options_.steps * static_cast<std::int64_t>(levels_.size());
-  if (options_.steps >
-          std::numeric_limits<std::int64_t>::max() / static_cast<std::int64_t>(levels_.size()) ||
-      total_steps_per_particle > std::numeric_limits<std::int64_t>::max() / particles) {
-    throw Error("particles x steps x levels is too large");
-  }
-  samples_.assign(static_cast<std::size_t>(particles), 0.0);
-
-  int threads = options_.threads;
-  if (threads == 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  // Chunks of particles handed out on demand balance the load; their size does not matter
-  // for the result (each particle is independent).
-  chunk_size_ =
-      std::clamp<std::int64_t>(particles / (8 * static_cast<std::int64_t>(threads)), 1, 1024);
-  chunk_count_ = (particles + chunk_size_ - 1) / chunk_size_;
-  const int workers = static_cast<int>(std::min<std::int64_t>(threads, chunk_count_));
-
-  const auto started = std::chrono::steady_clock::now();
-  std::mutex running_mutex;
-  std::condition_variable running_changed;
-  int running = workers;
-  std::vector<std::thread> pool;
-  pool.reserve(static_cast<std::size_t>(workers));
-  const auto stop_all = [&] {
-    failure_step_.store(-1, std::memory_order_relaxed);  // every particle abandons its chain
-    next_chunk_.store(chunk_count_, std::memory_order_relaxed);
-    for (std::thread& worker : pool) worker.join();
-  };
-  try {
-    for (int w = 0; w < workers; ++w) {
-      pool.emplace_back([&] {
-        Worker();
-        {
-          std::lock_guard<std::mutex> lock(running_mutex);
-          --running;
-        }
-        running_changed.notify_all();
-      });
-    }
-  } catch (const std::system_error& e) {
-    stop_all();
-    throw Error(std::string("cannot start sampling threads: ") + e.what());
-  }
-
-  const std::int64_t total = particles * total_steps_per_particle;
-  const auto interval =
-      std::chrono::duration<double>(std::max(0.001, options_.progress_interval_seconds));
-  try {
-    std::unique_lock<std::mutex> lock(running_mutex);
-    while (running > 0) {
-      if (running_changed.wait_for(lock, interval, [&] { return running == 0; })) break;
-      if (options_.progress) {
-        lock.unlock();
-        options_.progress(std::min(total, steps_done_.load(std::memory_order_relaxed)), total);
-        lock.lock();
-      }
-    }
-  } catch (...) {
-    stop_all();
-    throw;
-  }
-  for (std::thread& worker : pool) worker.join();
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-
-  if (failure_.global_step != kNoFailure) ThrowFailure();
-  if (options_.progress) options_.progress(total, total);
-
+  ValidateLangevinOptions(options_);
+  ValidateDataStart(options_);
+  samples_.assign(static_cast<std::size_t>(options_.particles), 0.0);
   LangevinResult result;
+  result.summary = RunLevels(
+      options_, levels_, [this](std::int64_t i, ChainControl& control) { RunParticle(i, control); },
+      [this](const ChainFailure& failure) { ThrowFailure(failure); });
   LangevinSummary& summary = result.summary;
-  summary.particles = particles;
-  summary.steps_per_level = options_.steps;
-  for (const Level& level : levels_) {
-    if (level.sigma > 0.0) summary.sigmas.push_back(level.sigma);
-    summary.step_sizes.push_back(level.step_size);
-  }
-  summary.threads = workers;
-  summary.particle_steps = total;
-  summary.seconds = seconds;
   double sum = 0.0;
   for (double x : samples_) sum += x;
-  summary.sample_mean = sum / static_cast<double>(particles);
+  summary.sample_mean = sum / static_cast<double>(options_.particles);
   double squares = 0.0;
   for (double x : samples_) squares += (x - summary.sample_mean) * (x - summary.sample_mean);
-  summary.sample_variance = squares / static_cast<double>(particles);
+  summary.sample_variance = squares / static_cast<double>(options_.particles);
   result.samples = std::move(samples_);
   return result;
 }
@@ -399,6 +225,13 @@ LangevinInit LangevinInit::Data(std::vector<double> points) {
   return init;
 }
 
+LangevinInit LangevinInit::DataPoints(Eigen::MatrixXd points) {
+  LangevinInit init;
+  init.kind = Kind::kData;
+  init.points = std::move(points);
+  return init;
+}
+
 LangevinInit LangevinInit::Parse(std::string_view text) {
   // Built by appending: GCC 12 warns falsely (-Wrestrict) on "literal" + std::string here.
   std::string start = "start '";
@@ -437,14 +270,17 @@ std::string LangevinInit::Describe() const {
       return "uniform:" + FormatDouble(low) + ":" + FormatDouble(high);
     case Kind::kGaussian:
       return "gaussian:" + FormatDouble(mean) + ":" + FormatDouble(sd);
-    case Kind::kData:
-      return "data (" + std::to_string(data.size()) + " points)";
+    case Kind::kData: {
+      const std::size_t count =
+          points.size() > 0 ? static_cast<std::size_t>(points.rows()) : data.size();
+      return "data (" + std::to_string(count) + " points)";
+    }
   }
   return "";
 }
 
 LangevinResult SampleLangevin(const PiecewiseLinear1D& score, const LangevinOptions& options) {
-  ValidateOptions(options);
+  ValidateLangevinOptions(options);
   std::vector<Level> levels;
   levels.push_back(MakeLevel(score, 0.0, options.step_size));
   return LangevinRun(std::move(levels), options).Run();
@@ -482,10 +318,8 @@ std::vector<double> AnnealedStepSizes(std::span<const double> sigmas, double ste
 
 LangevinResult SampleAnnealedLangevin(std::span<const NoiseLevelScore> levels,
                                       const LangevinOptions& options) {
-  ValidateOptions(options);
-  std::vector<double> sigmas;
-  for (const NoiseLevelScore& level : levels) sigmas.push_back(level.sigma);
-  const std::vector<double> step_sizes = AnnealedStepSizes(sigmas, options.step_size);
+  ValidateLangevinOptions(options);
+  const std::vector<double> step_sizes = AnnealedStepSizesOf(levels, options.step_size);
   std::vector<Level> tables;
   for (std::size_t i = 0; i < levels.size(); ++i) {
     tables.push_back(MakeLevel(levels[i].score, levels[i].sigma, step_sizes[i]));

@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include <Eigen/Dense>
+
 #include "convexscore/model/network1d.h"
 
 namespace convexscore {
@@ -26,15 +28,20 @@ struct LangevinInit {
   double low = -1.0, high = 1.0;  // kUniform: uniform on [low, high)
   double mean = 0.0, sd = 1.0;    // kGaussian: N(mean, sd^2)
   std::vector<double> data;       // kData: each particle starts at a uniformly chosen point
+  Eigen::MatrixXd points;         // kData for the d-D samplers (langevin_nd.h): one per row
 
+  // In d dimensions kUniform and kGaussian apply to every coordinate independently.
   static LangevinInit Uniform(double low, double high);
   static LangevinInit Gaussian(double mean = 0.0, double sd = 1.0);
   static LangevinInit Data(std::vector<double> points);
+  static LangevinInit DataPoints(Eigen::MatrixXd points);
 
   // "uniform:LO:HI", "gaussian", "gaussian:MEAN:SD" or "data" (the points are then given
   // separately). Throws Error naming the text for anything else or for invalid numbers.
   static LangevinInit Parse(std::string_view text);
-  std::string Describe() const;  // "uniform:-1:1", "gaussian:0:1", "data (500 points)"
+  // "uniform:-1:1", "gaussian:0:1", "data (500 points)"; a data start counts `points` rows
+  // when it has them, else `data`.
+  std::string Describe() const;
 };
 
 struct LangevinOptions {
@@ -58,8 +65,10 @@ struct LangevinSummary {
   int threads = 0;                 // worker threads used
   std::int64_t particle_steps = 0;
   double seconds = 0.0;          // wall time of the sampling itself
-  double sample_mean = 0.0;      // of the returned samples
-  double sample_variance = 0.0;  // of the returned samples, mean form (divides by N)
+  // Of the returned samples, variance in mean form (divides by N). 1-D samplers only; the d-D
+  // samplers leave them 0 and give per-coordinate moments in LangevinResultND.
+  double sample_mean = 0.0;
+  double sample_variance = 0.0;
 };
 
 struct LangevinResult {

@@ -13,11 +13,13 @@
 #include "convexscore/model/network1d.h"
 #include "convexscore/sampling/random.h"
 #include "convexscore/sampling/stationary_law.h"
+#include "testutil/langevin_options.h"
 
 namespace convexscore {
 namespace {
 
 using ::testing::HasSubstr;
+using testutil::MakeLangevinOptions;
 
 PiecewiseLinear1D LinearScore(double mean, double variance) {
   PiecewiseLinear1D score;
@@ -35,17 +37,6 @@ PiecewiseLinear1D NetworkScore() {
   network.neurons = {{1.0, 1.5, 0.9},   {1.0, 0.5, -0.6},  {-1.0, 0.3, -0.4}, {1.0, -0.4, 0.5},
                      {-1.0, -1.2, 0.7}, {1.0, -1.0, -0.3}, {-0.5, 0.9, 0.2},  {2.0, -3.0, -0.5}};
   return ToPiecewiseLinear(network);
-}
-
-LangevinOptions Options(std::int64_t particles, std::int64_t steps, double step_size,
-                        int threads = 1) {
-  LangevinOptions options;
-  options.particles = particles;
-  options.steps = steps;
-  options.step_size = step_size;
-  options.seed = 12345;
-  options.threads = threads;
-  return options;
 }
 
 // Particle i of the annealed sampler written out step by step, as the header specifies it:
@@ -69,7 +60,7 @@ TEST(LangevinTest, SameSeedGivesBitIdenticalSamplesForAnyThreadCount) {
   const PiecewiseLinear1D score = NetworkScore();
   std::vector<double> reference;
   for (int threads : {1, 2, 3}) {
-    LangevinOptions options = Options(1001, 300, 0.05, threads);
+    LangevinOptions options = MakeLangevinOptions(1001, 300, 0.05, threads);
     const LangevinResult result = SampleLangevin(score, options);
     ASSERT_EQ(result.samples.size(), 1001u);
     if (reference.empty()) {
@@ -80,7 +71,7 @@ TEST(LangevinTest, SameSeedGivesBitIdenticalSamplesForAnyThreadCount) {
     EXPECT_EQ(result.summary.threads, threads);
     EXPECT_EQ(result.summary.particle_steps, 1001 * 300);
   }
-  LangevinOptions other = Options(1001, 300, 0.05, 2);
+  LangevinOptions other = MakeLangevinOptions(1001, 300, 0.05, 2);
   other.seed = 12346;
   EXPECT_NE(SampleLangevin(score, other).samples, reference);
 }
@@ -90,7 +81,7 @@ TEST(LangevinTest, AnnealedSamplesAreBitIdenticalForAnyThreadCount) {
       {1.0, LinearScore(0.0, 2.0)}, {0.5, NetworkScore()}, {0.25, NetworkScore()}};
   std::vector<double> reference;
   for (int threads : {1, 2, 3}) {
-    LangevinOptions options = Options(257, 100, 0.01, threads);
+    LangevinOptions options = MakeLangevinOptions(257, 100, 0.01, threads);
     options.init = LangevinInit::Gaussian(0.0, 2.0);
     const LangevinResult result = SampleAnnealedLangevin(levels, options);
     if (reference.empty())
@@ -124,7 +115,7 @@ TEST(LangevinTest, AnnealedStepSchedule) {
 TEST(LangevinTest, AnnealedSamplerFollowsTheUpdateRuleAndScheduleExactly) {
   const std::vector<NoiseLevelScore> levels = {
       {0.8, LinearScore(1.0, 3.0)}, {0.4, NetworkScore()}, {0.2, NetworkScore()}};
-  LangevinOptions options = Options(6, 50, 0.02, 2);
+  LangevinOptions options = MakeLangevinOptions(6, 50, 0.02, 2);
   options.init = LangevinInit::Uniform(-3.0, 3.0);
   const LangevinResult result = SampleAnnealedLangevin(levels, options);
   const std::vector<double> step_sizes = {0.02 * 16, 0.02 * 4, 0.02};
@@ -142,7 +133,7 @@ TEST(LangevinTest, LinearScoreReachesTheDiscretisedOrnsteinUhlenbeckLaw) {
   const double rho = 1.0 - eps / (2.0 * v);
   const double variance = eps / (1.0 - rho * rho);
   const int n = 20000;
-  LangevinOptions options = Options(n, 120, eps, 2);  // rho^120 ~ 1e-27: the start is forgotten
+  LangevinOptions options = MakeLangevinOptions(n, 120, eps, 2);  // rho^120 ~ 1e-27: the start is forgotten
   options.init = LangevinInit::Uniform(5.0, 6.0);
   const LangevinResult result = SampleLangevin(LinearScore(m, v), options);
   const double mean_tolerance = 5.0 * std::sqrt(variance / n);
@@ -157,7 +148,7 @@ TEST(LangevinTest, SmallStepsApproachTheStationaryLaw) {
   const PiecewiseLinear1D score = NetworkScore();
   const StationaryLaw1D law(score);
   const int n = 8000;
-  LangevinOptions options = Options(n, 1500, 0.01, 2);
+  LangevinOptions options = MakeLangevinOptions(n, 1500, 0.01, 2);
   options.init = LangevinInit::Gaussian(law.Mean(), std::sqrt(law.Variance()));
   std::vector<double> samples = SampleLangevin(score, options).samples;
   std::sort(samples.begin(), samples.end());
@@ -176,7 +167,7 @@ TEST(LangevinTest, StartingLaws) {
   PiecewiseLinear1D zero;
   zero.slopes = {0.0};
   zero.intercepts = {0.0};
-  LangevinOptions options = Options(4000, 1, 1e-300, 2);
+  LangevinOptions options = MakeLangevinOptions(4000, 1, 1e-300, 2);
   options.init = LangevinInit::Data({-2.0, 0.5, 3.0, 7.25});
   std::vector<int> counts(4, 0);
   for (double x : SampleLangevin(zero, options).samples) {
@@ -234,7 +225,7 @@ std::int64_t FirstNonFiniteStep(const PiecewiseLinear1D& score, const LangevinOp
 TEST(LangevinTest, DivergenceStopsWithTheFirstFailingStep) {
   // f = -1000 x with eps = 0.01: x <- -4 x + noise, which overflows after ~500 steps.
   const PiecewiseLinear1D stiff = LinearScore(0.0, 1e-3);
-  LangevinOptions options = Options(40, 1000, 0.01);
+  LangevinOptions options = MakeLangevinOptions(40, 1000, 0.01);
   std::int64_t first_step = 1 << 30;
   std::uint64_t first_particle = 0;
   for (std::uint64_t i = 0; i < 40; ++i) {
@@ -265,7 +256,7 @@ TEST(LangevinTest, DivergenceStopsWithTheFirstFailingStep) {
   PiecewiseLinear1D repelling = LinearScore(0.0, 1.0);
   repelling.slopes = {1.0};
   const std::vector<NoiseLevelScore> levels = {{2.0, LinearScore(0.0, 1.0)}, {1.0, repelling}};
-  LangevinOptions annealed = Options(10, 4000, 0.5, 2);  // x <- 1.25 x + ...: overflows
+  LangevinOptions annealed = MakeLangevinOptions(10, 4000, 0.5, 2);  // x <- 1.25 x + ...: overflows
   EXPECT_THAT([&] { SampleAnnealedLangevin(levels, annealed); },
               ::testing::ThrowsMessage<Error>(
                   ::testing::AllOf(HasSubstr("of noise level 2 of 2 (sigma = 1, step size 0.5)"),
@@ -278,14 +269,14 @@ TEST(LangevinTest, BadOptionsAreErrors) {
     EXPECT_THAT([&] { SampleLangevin(score, options); },
                 ::testing::ThrowsMessage<Error>(HasSubstr(words)));
   };
-  fails(Options(10, 10, 0.0), "step size must be positive");
-  fails(Options(10, 10, -0.1), "step size must be positive");
-  fails(Options(10, 10, std::nan("")), "step size must be positive");
-  fails(Options(10, 10, INFINITY), "step size must be positive");
-  fails(Options(0, 10, 0.1), "number of particles must be at least 1");
-  fails(Options(10, 0, 0.1), "number of steps must be at least 1");
-  fails(Options(10, 10, 0.1, -1), "number of threads");
-  LangevinOptions bad_start = Options(10, 10, 0.1);
+  fails(MakeLangevinOptions(10, 10, 0.0), "step size must be positive");
+  fails(MakeLangevinOptions(10, 10, -0.1), "step size must be positive");
+  fails(MakeLangevinOptions(10, 10, std::nan("")), "step size must be positive");
+  fails(MakeLangevinOptions(10, 10, INFINITY), "step size must be positive");
+  fails(MakeLangevinOptions(0, 10, 0.1), "number of particles must be at least 1");
+  fails(MakeLangevinOptions(10, 0, 0.1), "number of steps must be at least 1");
+  fails(MakeLangevinOptions(10, 10, 0.1, -1), "number of threads");
+  LangevinOptions bad_start = MakeLangevinOptions(10, 10, 0.1);
   bad_start.init = LangevinInit::Uniform(1.0, 1.0);
   fails(bad_start, "need finite LO < HI");
   bad_start.init = LangevinInit::Data({});
@@ -294,15 +285,15 @@ TEST(LangevinTest, BadOptionsAreErrors) {
   fails(bad_start, "positive finite sd");
   PiecewiseLinear1D malformed = score;
   malformed.kinks = {0.0};
-  EXPECT_THAT([&] { SampleLangevin(malformed, Options(10, 10, 0.1)); },
+  EXPECT_THAT([&] { SampleLangevin(malformed, MakeLangevinOptions(10, 10, 0.1)); },
               ::testing::ThrowsMessage<Error>(HasSubstr("invalid score")));
   const std::vector<NoiseLevelScore> increasing = {{1.0, score}, {2.0, score}};
-  EXPECT_THAT([&] { SampleAnnealedLangevin(increasing, Options(10, 10, 0.1)); },
+  EXPECT_THAT([&] { SampleAnnealedLangevin(increasing, MakeLangevinOptions(10, 10, 0.1)); },
               ::testing::ThrowsMessage<Error>(HasSubstr("decreasing sigma")));
 }
 
 TEST(LangevinTest, ProgressIsReportedUpToTheTotal) {
-  LangevinOptions options = Options(64, 20000, 0.01, 2);
+  LangevinOptions options = MakeLangevinOptions(64, 20000, 0.01, 2);
   options.progress_interval_seconds = 0.001;
   std::vector<std::pair<std::int64_t, std::int64_t>> calls;
   options.progress = [&](std::int64_t done, std::int64_t total) {

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 
 namespace convexscore {
@@ -75,6 +76,12 @@ inline Xoshiro256StarStar ParticleStream(std::uint64_t seed, std::uint64_t index
   const std::uint64_t key =
       SplitMix64::Mix(SplitMix64::Mix(seed) ^ SplitMix64::Mix(index + 0x632be59bd9b4e019ULL));
   return Xoshiro256StarStar(key);
+}
+
+// An index drawn uniformly below `count` (> 0) from one Uniform() draw.
+inline std::size_t UniformIndex(Xoshiro256StarStar& rng, std::size_t count) {
+  const auto index = static_cast<std::size_t>(rng.Uniform() * static_cast<double>(count));
+  return index < count ? index : count - 1;
 }
 
 // Standard normal draws by the ziggurat method of Marsaglia and Tsang (2000) with 256 layers
