@@ -141,8 +141,8 @@ json TrainedModel1DToJson(const TrainingResult1D& result,
                         {"epsilon", options.adam_epsilon}};
   }
   return {
-      {"format", std::string(kFormat)},
-      {"version", kVersion},
+      {"format", std::string(kModelFormat)},
+      {"version", kModelVersion},
       {"objective_kind", std::string(objective_kind)},
       {"dimension", 1},
       {"status", "trained"},
