@@ -343,8 +343,7 @@ LassoResult SolveLasso(const LassoOperator& op, const VectorXd& b, const LassoOp
     if (std::abs(relative_gap) <= options.gap_tolerance || iteration >= options.max_iterations) {
       break;
     }
-    // Columns outside the set that violate |g_j| <= beta, worst first. Adding as many as the
-    // set holds doubles it per round, so a support of size s is reached in O(log s) rounds.
+    // Columns outside the set that violate |g_j| <= beta, worst first.
     std::vector<int> violators;
     for (int j = 0; j < p; ++j) {
       if (!set.Contains(j) && std::abs(gradient[j]) > beta) violators.push_back(j);
@@ -355,8 +354,12 @@ LassoResult SolveLasso(const LassoOperator& op, const VectorXd& b, const LassoOp
       if (max_sweeps >= kMostSweeps) break;
       max_sweeps = std::min(8 * max_sweeps, kMostSweeps);
     } else {
+      // Each Gram column costs two products, so the set should stay near the support: add
+      // twice as many columns as the support has (at least 16), so a support of size s is
+      // reached in O(log s) rounds without a working set far larger than s.
+      const int support_size = static_cast<int>((y.array() != 0.0).count());
       const std::size_t take = std::min<std::size_t>(
-          violators.size(), static_cast<std::size_t>(std::max(16, set.size())));
+          violators.size(), static_cast<std::size_t>(std::max(16, 2 * support_size)));
       std::partial_sort(violators.begin(), violators.begin() + static_cast<std::ptrdiff_t>(take),
                         violators.end(), [&](int a, int c) {
                           return std::abs(gradient[a]) > std::abs(gradient[c]);
