@@ -26,6 +26,10 @@ struct DataArgs {
 
 struct FitArgs {
   DataArgs data;
+  std::string objective = "sm";  // sm | dsm
+  std::string sigmas;            // dsm: noise levels, strictly decreasing
+  std::string copies = "5";      // dsm: noisy copies per point
+  std::string noise_seed;        // dsm: "" = the data seed
   std::string activation;
   bool skip = false;
   std::string beta;

@@ -3,15 +3,20 @@
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "cli/commands.h"
 #include "cli/data_args.h"
 #include "cli/report.h"
 #include "convexscore/common.h"
+#include "convexscore/data/denoising_data.h"
 #include "convexscore/io/atomic_file.h"
 #include "convexscore/io/model_json.h"
+#include "convexscore/io/noise_levels_json.h"
 #include "convexscore/io/numbers.h"
 #include "convexscore/model/network1d.h"
+#include "convexscore/programs/denoising_score_matching_1d.h"
 #include "convexscore/programs/score_matching_1d.h"
 
 namespace convexscore::cli {
@@ -52,6 +57,134 @@ void PrintReport(std::ostream& out, const FitArgs& args, const ScoreMatching1DOp
   ReportLine(out, "model written to", args.out);
 }
 
+// The options sm and dsm share; the Options structs have the same field names.
+template <typename Options>
+void ParseSolverOptions(const FitArgs& args, Options& options) {
+  options.activation = ParseActivation(args.activation);
+  options.skip = args.skip;
+  options.beta = ParseFiniteOption("--beta", args.beta);
+  if (!args.gap_tolerance.empty()) {
+    options.gap_tolerance = ParseFiniteOption("--gap-tolerance", args.gap_tolerance);
+    if (options.gap_tolerance <= 0) throw Error("--gap-tolerance must be positive");
+  }
+  if (!args.max_iterations.empty()) {
+    const std::int64_t iterations = ParseIntegerOption("--max-iterations", args.max_iterations);
+    if (iterations < 1 || iterations > 1'000'000) {
+      throw Error("--max-iterations must be between 1 and 1000000");
+    }
+    options.max_iterations = static_cast<int>(iterations);
+  }
+}
+
+// "0.5,0.1,0.05" -> the levels, checked positive and strictly decreasing.
+std::vector<double> ParseSigmas(const std::string& text) {
+  if (text.empty()) throw Error("--objective dsm needs --sigmas (e.g. --sigmas 0.5,0.1,0.05)");
+  std::vector<double> sigmas;
+  std::size_t begin = 0;
+  while (true) {
+    const std::size_t end = text.find(',', begin);
+    const double sigma = ParseFiniteOption(
+        "--sigmas", text.substr(begin, end == std::string::npos ? std::string::npos : end - begin));
+    if (!(sigma > 0.0)) throw Error("--sigmas: sigma " + FormatDouble(sigma) + " is not positive");
+    if (!sigmas.empty() && !(sigma < sigmas.back())) {
+      throw Error("--sigmas: the levels must strictly decrease (" + FormatDouble(sigmas.back()) +
+                  " then " + FormatDouble(sigma) + ")");
+    }
+    sigmas.push_back(sigma);
+    if (end == std::string::npos) break;
+    begin = end + 1;
+  }
+  return sigmas;
+}
+
+struct DenoisingLevel {
+  DenoisingSettings1D noise;
+  DenoisingScoreMatching1DResult result;
+  double network_objective = 0.0;
+};
+
+void PrintDenoisingReport(std::ostream& out, const FitArgs& args,
+                          const DenoisingScoreMatching1DOptions& options, const LoadedData& data,
+                          const std::vector<DenoisingLevel>& levels) {
+  const DenoisingSettings1D& noise = levels.front().noise;
+  out << "convexscore fit: denoising score matching (mean form), activation "
+      << ActivationName(options.activation) << (options.skip ? " with skip" : ", no skip")
+      << ", beta = " << FormatDouble(options.beta) << '\n';
+  ReportLine(out, "data", data.description + ": " + std::to_string(data.sample.n) +
+                              " points, range [" + Small(data.sample.values.front()) + ", " +
+                              Small(data.sample.values.back()) + "]");
+  ReportLine(out, "noise", std::to_string(noise.copies) + " copies per point (" +
+                               std::to_string(data.sample.n * noise.copies) +
+                               " noisy inputs per level), noise seed " +
+                               std::to_string(noise.seed) + " + level index");
+  for (const DenoisingLevel& level : levels) {
+    const SolveSummary& s = level.result.summary;
+    ReportLine(out, "sigma " + FormatDouble(level.noise.sigma),
+               std::string(StatusName(s.status)) + ", objective " + Number(s.objective) +
+                   ", network " + Number(level.network_objective) + ", relative gap " +
+                   Small(s.relative_gap) + ", " + std::to_string(level.result.active_neurons) +
+                   " neurons, beta_max " + Small(level.result.beta_max) + ", " +
+                   Small(s.seconds) + " s");
+  }
+  ReportLine(out, "model written to",
+             args.out + " (" + std::to_string(levels.size()) + " noise levels)");
+}
+
+// `fit --objective dsm`: one convex DSM fit per sigma, each on its own noisy copies of the data
+// (the noise of level l is drawn with seed noise_seed + l, so levels are independent). No warm
+// start across levels: the kinks sit at each level's own noisy inputs, so one level's solution
+// says nothing about the next one's dictionary.
+int RunFitDenoising(const FitArgs& args) {
+  DenoisingScoreMatching1DOptions options;
+  ParseSolverOptions(args, options);
+  if (!(options.beta > 0.0)) {
+    throw Error("beta must be positive and finite (got " + FormatDouble(options.beta) + ")");
+  }
+  const std::vector<double> sigmas = ParseSigmas(args.sigmas);
+  const std::int64_t copies = ParseIntegerOption("--copies", args.copies);
+  if (copies < 1 || copies > 1'000'000) {
+    throw Error("--copies must be between 1 and 1000000 (got " + args.copies + ")");
+  }
+  const std::uint64_t noise_seed = ParseUnsignedOption(
+      args.noise_seed.empty() ? "--seed" : "--noise-seed",
+      args.noise_seed.empty() ? args.data.seed : args.noise_seed);
+  CheckOutputWritable(args.out);
+
+  const LoadedData data = LoadData(args.data);
+  std::vector<DenoisingLevel> levels;
+  std::vector<NoiseLevelEntry> entries;
+  for (std::size_t l = 0; l < sigmas.size(); ++l) {
+    DenoisingLevel level;
+    level.noise = {sigmas[l], static_cast<int>(copies), noise_seed + l};
+    const DenoisingData1D noisy =
+        MakeDenoisingData1D(data.values, sigmas[l], level.noise.copies, level.noise.seed);
+    level.result = FitDenoisingScoreMatching1D(noisy, options);
+    level.network_objective = DenoisingScoreMatchingObjective(level.result.network, noisy.inputs,
+                                                              noisy.targets, options.beta);
+    if (!std::isfinite(level.result.summary.objective) ||
+        !std::isfinite(level.network_objective)) {
+      throw Error("the solver failed at sigma " + FormatDouble(sigmas[l]) + " (status " +
+                  std::string(StatusName(level.result.summary.status)) + "); no model written");
+    }
+    entries.push_back({sigmas[l], DenoisingModel1DToJson(level.result, options, level.noise,
+                                                         data.sample, data.source,
+                                                         level.network_objective)});
+    levels.push_back(std::move(level));
+  }
+  WriteModelFile(args.out, NoiseLevelsToJson(entries));
+
+  if (!args.quiet) PrintDenoisingReport(std::cout, args, options, data, levels);
+  for (const DenoisingLevel& level : levels) {
+    if (level.result.summary.status != SolveStatus::kOptimal) {
+      std::cerr << "warning: at sigma " << FormatDouble(level.noise.sigma)
+                << " the solver stopped with status " << StatusName(level.result.summary.status)
+                << " (relative gap " << Small(level.result.summary.relative_gap)
+                << "); the model was written but is not certified optimal\n";
+    }
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 CLI::App* AddFitCommand(CLI::App& app, FitArgs& args) {
@@ -77,26 +210,33 @@ CLI::App* AddFitCommand(CLI::App& app, FitArgs& args) {
                   "solver iteration limit (default " +
                       std::to_string(ScoreMatching1DOptions{}.max_iterations) + ")")
       ->option_text("K");
+  fit->add_option("--objective", args.objective,
+                  "sm: score matching on the data (default); dsm: denoising score matching, "
+                  "one model per noise level in one file (for sample --annealed)")
+      ->check(CLI::IsMember({"sm", "dsm"}))
+      ->option_text("sm|dsm");
+  fit->add_option("--sigmas", args.sigmas,
+                  "dsm: noise levels, positive and strictly decreasing (required with dsm)")
+      ->option_text("S1,S2,...");
+  fit->add_option("--copies", args.copies,
+                  "dsm: noisy copies of each point (default " + args.copies + ")")
+      ->option_text("K");
+  fit->add_option("--noise-seed", args.noise_seed,
+                  "dsm: seed of the noise (default: the data seed, --seed)")
+      ->option_text("S");
   fit->add_flag("--quiet", args.quiet, "print nothing on success");
   return fit;
 }
 
 int RunFit(const FitArgs& args) {
+  if (args.objective == "dsm") return RunFitDenoising(args);
+  for (const auto& [given, option] : {std::pair{!args.sigmas.empty(), "--sigmas"},
+                                      std::pair{args.copies != FitArgs{}.copies, "--copies"},
+                                      std::pair{!args.noise_seed.empty(), "--noise-seed"}}) {
+    if (given) throw Error(std::string(option) + " needs --objective dsm");
+  }
   ScoreMatching1DOptions options;
-  options.activation = ParseActivation(args.activation);
-  options.skip = args.skip;
-  options.beta = ParseFiniteOption("--beta", args.beta);
-  if (!args.gap_tolerance.empty()) {
-    options.gap_tolerance = ParseFiniteOption("--gap-tolerance", args.gap_tolerance);
-    if (options.gap_tolerance <= 0) throw Error("--gap-tolerance must be positive");
-  }
-  if (!args.max_iterations.empty()) {
-    const std::int64_t iterations = ParseIntegerOption("--max-iterations", args.max_iterations);
-    if (iterations < 1 || iterations > 1'000'000) {
-      throw Error("--max-iterations must be between 1 and 1000000");
-    }
-    options.max_iterations = static_cast<int>(iterations);
-  }
+  ParseSolverOptions(args, options);
   // Fail on an unusable output path now, not after the solve.
   CheckOutputWritable(args.out);
 

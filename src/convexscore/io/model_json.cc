@@ -58,26 +58,33 @@ json Network1DToJson(const Network1D& network) {
           {"skip", network.skip}};
 }
 
+namespace {
+
+// The certificate fields every model document carries at its top level.
+json SolveSummaryToJson(const SolveSummary& summary) {
+  return {{"status", std::string(StatusName(summary.status))},
+          {"objective", summary.objective},
+          {"dual_objective", summary.dual_objective},
+          {"duality_gap", summary.duality_gap},
+          {"relative_gap", summary.relative_gap},
+          {"kkt_residual", summary.kkt_residual},
+          {"iterations", summary.iterations},
+          {"seconds", summary.seconds},
+          {"polished", summary.polished},
+          {"message", summary.message}};
+}
+
+}  // namespace
+
 json ScoreModel1DToJson(const ScoreMatching1DResult& result,
                         const ScoreMatching1DOptions& options, const Sample1D& data,
                         const DataSource1D& source, std::optional<double> network_objective) {
-  const SolveSummary& summary = result.summary;
   // Keys come out sorted (nlohmann::json), which keeps model files easy to diff.
   json model = {
       {"format", std::string(kModelFormat)},
       {"version", kModelVersion},
       {"objective_kind", "sm"},
       {"dimension", 1},
-      {"status", std::string(StatusName(summary.status))},
-      {"objective", summary.objective},
-      {"dual_objective", summary.dual_objective},
-      {"duality_gap", summary.duality_gap},
-      {"relative_gap", summary.relative_gap},
-      {"kkt_residual", summary.kkt_residual},
-      {"iterations", summary.iterations},
-      {"seconds", summary.seconds},
-      {"polished", summary.polished},
-      {"message", summary.message},
       {"beta_min", result.thresholds.beta_min},
       {"beta_max", result.thresholds.beta_max},
       {"active_neurons", result.active_neurons},
@@ -91,6 +98,40 @@ json ScoreModel1DToJson(const ScoreMatching1DResult& result,
       {"data", DataSummaryJson(data, source)},
       {"network", Network1DToJson(result.network)},
   };
+  model.update(SolveSummaryToJson(result.summary));
+  if (network_objective) model["network_objective"] = *network_objective;
+  return model;
+}
+
+json DenoisingModel1DToJson(const DenoisingScoreMatching1DResult& result,
+                            const DenoisingScoreMatching1DOptions& options,
+                            const DenoisingSettings1D& noise, const Sample1D& data,
+                            const DataSource1D& source, std::optional<double> network_objective) {
+  json summary = DataSummaryJson(data, source);
+  summary["noisy_inputs"] = data.n * noise.copies;
+  summary["distinct_noisy_inputs"] = result.distinct_inputs;
+  json model = {
+      {"format", std::string(kModelFormat)},
+      {"version", kModelVersion},
+      {"objective_kind", "dsm"},
+      {"dimension", 1},
+      {"beta_max", result.beta_max},
+      {"active_neurons", result.active_neurons},
+      {"settings",
+       {{"objective", "dsm"},
+        {"activation", std::string(ActivationName(options.activation))},
+        {"skip", options.skip},
+        {"beta", options.beta},
+        {"sigma", noise.sigma},
+        {"copies", noise.copies},
+        {"noise_seed", noise.seed},
+        {"gap_tolerance", options.gap_tolerance},
+        {"max_iterations", options.max_iterations},
+        {"form", "mean"}}},
+      {"data", std::move(summary)},
+      {"network", Network1DToJson(result.network)},
+  };
+  model.update(SolveSummaryToJson(result.summary));
   if (network_objective) model["network_objective"] = *network_objective;
   return model;
 }

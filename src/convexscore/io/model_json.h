@@ -13,6 +13,7 @@
 
 #include "convexscore/data/sample1d.h"
 #include "convexscore/model/network1d.h"
+#include "convexscore/programs/denoising_score_matching_1d.h"
 #include "convexscore/programs/score_matching_1d.h"
 #include "convexscore/training/nonconvex_training_1d.h"
 
@@ -61,6 +62,23 @@ nlohmann::json TrainedModel1DToJson(const TrainingResult1D& result,
                                     const nlohmann::json& objective_settings,
                                     std::string_view start_model, const Sample1D& data,
                                     const DataSource1D& source);
+
+// The noise of a denoising fit: level, noisy copies per point and the seed of the noise.
+struct DenoisingSettings1D {
+  double sigma = 0.0;
+  int copies = 0;
+  std::uint64_t seed = 0;
+};
+
+// A single-model document for a denoising score-matching fit at one noise level
+// (objective_kind "dsm"; settings add sigma, copies and noise_seed; the data summary is that of
+// the clean data, plus the number of noisy inputs). Entries of a noise-levels file
+// (io/noise_levels_json.h) are such documents.
+nlohmann::json DenoisingModel1DToJson(const DenoisingScoreMatching1DResult& result,
+                                      const DenoisingScoreMatching1DOptions& options,
+                                      const DenoisingSettings1D& noise, const Sample1D& data,
+                                      const DataSource1D& source,
+                                      std::optional<double> network_objective = std::nullopt);
 
 // The "network" object alone: {activation, neurons: [{w, b, a}], output_bias, skip}.
 nlohmann::json Network1DToJson(const Network1D& network);
