@@ -7,8 +7,10 @@
 #include <nlohmann/json.hpp>
 
 #include "convexscore/io/model_json.h"
+#include "convexscore/io/model_nd_json.h"
 #include "convexscore/io/read_file.h"
 #include "convexscore/model/network1d.h"
+#include "convexscore/model/network_nd.h"
 #include "testutil/cli_runner.h"
 
 namespace convexscore {
@@ -80,6 +82,25 @@ TEST_F(PlotCliTest, BadInputFailsCleanly) {
                      "--grid");
   ExpectCleanFailure("plot score --model model.json --out no-such-dir/s.png", "does not exist");
   ExpectCleanFailure("plot --out x.png", "");
+}
+
+TEST_F(PlotCliTest, QuiverOfATwoDimensionalModel) {
+  NetworkND network = NetworkND::Zero(Activation::kRelu, 2);  // f(x) = -x + one unit
+  network.skip = -Eigen::MatrixXd::Identity(2, 2);
+  network.w = RowMatrixXd{{1.0, 0.5}};
+  network.b = Eigen::VectorXd::Constant(1, -0.2);
+  network.a = RowMatrixXd{{0.3, -0.4}};
+  WriteModelFile(work_ / "model2d.json", ModelNDToJson(network, {"x", "y"}));
+  ExpectImage("plot quiver --model model2d.json --box -2:2:-2:2 --grid 12 --out q.png", "q.png");
+  ExpectImage("plot quiver --model model2d.json --points points.csv --points-columns a,b "
+              "--out q.svg",
+              "q.svg");
+  ExpectCleanFailure("plot quiver --model model.json --box -1:1:-1:1 --out q.png",
+                     "needs a 2-D one");
+  ExpectCleanFailure("plot quiver --model model2d.json --target gmm-d:1,0/0,1 --box -1:1:-1:1 "
+                     "--out q.png",
+                     "exactly one of --model");
+  ExpectCleanFailure("plot quiver --box -1:1:-1:1 --out q.png", "exactly one of --model");
 }
 
 TEST_F(PlotCliTest, NonNormalisableStationaryLawIsNamed) {

@@ -14,9 +14,11 @@
 #include "convexscore/data/csv.h"
 #include "convexscore/data/distribution_spec.h"
 #include "convexscore/io/model_json.h"
+#include "convexscore/io/model_nd_json.h"
 #include "convexscore/io/noise_levels_json.h"
 #include "convexscore/io/numbers.h"
 #include "convexscore/metrics/known_laws.h"
+#include "convexscore/model/network_nd.h"
 #include "convexscore/plotting/figures.h"
 #include "convexscore/sampling/stationary_law.h"
 
@@ -153,13 +155,39 @@ int RunQuiverPlot(const PlotArgs& args, FigureSize size) {
   } else {
     throw Error("give --box X0:X1:Y0:Y1 or --points FILE.csv to set the plotted region");
   }
-  const GaussianMixtureLaw law = GaussianMixtureLaw::FromSpec(ParseDistributionSpec(args.target));
-  if (law.Dimension() != 2) {
-    throw Error("--target '" + args.target + "' is " + std::to_string(law.Dimension()) +
-                "-dimensional; a quiver plot needs a 2-D law");
+  if (args.target.empty() == args.model.empty()) {
+    throw Error("give exactly one of --model MODEL.json and --target SPEC: the field to draw");
   }
-  figure.field = [&law](const Eigen::Vector2d& x) -> Eigen::Vector2d { return law.Score(x); };
-  figure.field_label = "score of " + args.target;
+  std::optional<GaussianMixtureLaw> law;
+  std::optional<NetworkND> network;
+  if (!args.target.empty()) {
+    law = GaussianMixtureLaw::FromSpec(ParseDistributionSpec(args.target));
+    if (law->Dimension() != 2) {
+      throw Error("--target '" + args.target + "' is " + std::to_string(law->Dimension()) +
+                  "-dimensional; a quiver plot needs a 2-D law");
+    }
+    figure.field = [&law](const Eigen::Vector2d& x) -> Eigen::Vector2d { return law->Score(x); };
+    figure.field_label = "score of " + args.target;
+  } else {
+    const nlohmann::json document = ReadModelFile(args.model);
+    const std::string source = "file " + args.model;
+    std::string label = "predicted score";
+    if (HasNoiseLevels(document)) {
+      std::vector<NoiseLevelModelND> levels = LoadNoiseLevelsND(document, source);
+      network = std::move(levels.back().network);
+      label += " (sigma " + FormatDouble(levels.back().sigma) + ")";
+    } else {
+      network = LoadNetworkND(document, source);
+    }
+    if (network->dimension() != 2) {
+      throw Error(args.model + " is a " + std::to_string(network->dimension()) +
+                  "-dimensional model; a quiver plot needs a 2-D one");
+    }
+    figure.field = [&network](const Eigen::Vector2d& x) -> Eigen::Vector2d {
+      return network->Score(x);
+    };
+    figure.field_label = label;
+  }
   figure.title = args.title;
   RenderFigure(BuildQuiverFigure(figure), args.out, size);
   return kExitOk;
@@ -221,8 +249,10 @@ PlotCommands AddPlotCommand(CLI::App& app, PlotArgs& args) {
   commands.quiver = commands.plot->add_subcommand(
       "quiver", "A 2-D score field as arrows on a grid, optionally over points");
   CLI::App& quiver = *commands.quiver;
-  quiver.add_option("--target", args.target, "2-D Gaussian mixture spec (gmm-d) whose score to draw (required)")
-      ->required()
+  quiver.add_option("--model", args.model, "2-D model file whose predicted score to draw (for "
+                                           "noise levels, the smallest sigma)")
+      ->option_text("MODEL.json");
+  quiver.add_option("--target", args.target, "or a 2-D Gaussian mixture spec (gmm-d) whose true score to draw")
       ->option_text("SPEC");
   quiver.add_option("--points", args.points, "CSV file of 2-D points drawn beneath")
       ->option_text("DATA.csv");

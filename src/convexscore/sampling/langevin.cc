@@ -132,7 +132,7 @@ void LangevinRun::RunParticle(std::int64_t i, ChainControl& control) {
         const Piece& piece = pieces[k];
         const double z = normal.Next(rng);
         const double next = x + half_step * (piece.slope * x + piece.intercept) + sqrt_step * z;
-        if (!std::isfinite(next)) {
+        if (!(std::abs(next) <= kLangevinDivergenceBound)) {  // also catches NaN
           control.Fail(base + t, i, {&x, 1}, {&next, 1});
           return;
         }

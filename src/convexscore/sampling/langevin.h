@@ -21,6 +21,10 @@
 
 namespace convexscore {
 
+// A chain has escaped once a coordinate passes this magnitude (a few more steps would
+// overflow): the samplers stop there as they do on NaN or infinity.
+inline constexpr double kLangevinDivergenceBound = 1e150;
+
 // Where the particles start.
 struct LangevinInit {
   enum class Kind { kUniform, kGaussian, kData };
@@ -77,8 +81,9 @@ struct LangevinResult {
 };
 
 // Plain unadjusted Langevin. Throws Error for step_size <= 0 or not finite, particles < 1,
-// steps < 1, threads < 0, invalid init parameters, and when a particle position becomes NaN or
-// infinite; the message then names the step (1-based) and the particle, and suggests why.
+// steps < 1, threads < 0, invalid init parameters, and when a particle position becomes NaN,
+// infinite or larger in magnitude than kLangevinDivergenceBound; the message then names the
+// step (1-based) and the particle, and suggests why.
 // The reported step is the first one at which any particle failed (ties: lowest particle), so
 // it too does not depend on the thread count.
 LangevinResult SampleLangevin(const PiecewiseLinear1D& score, const LangevinOptions& options);

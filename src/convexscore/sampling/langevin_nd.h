@@ -23,8 +23,6 @@
 
 namespace convexscore {
 
-inline constexpr double kLangevinDivergenceBound = 1e150;
-
 struct LangevinResultND {
   Eigen::MatrixXd samples;          // particles x d: final positions, particle i in row i
   LangevinSummary summary;          // sample_mean / sample_variance unused (0)
