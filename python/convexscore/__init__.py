@@ -9,11 +9,17 @@ file that `convexscore fit` writes, and can be saved and loaded in that format.
     model = cs.fit(x, beta=0.1)                 # x: 1-D numpy array
     draws = cs.sample(model, particles=10000, steps=1000, step_size=0.01)
 
+Also: fit(..., objective="dsm", sigmas=[...]) (one model per noise level, for
+sample(..., annealed=True)), train(...) (non-convex GD/Adam, as `convexscore train`), and load
+of d-dimensional model files, whose score takes and returns (n, d) arrays.
+
 Errors raise convexscore.Error (a ValueError) with the same one-line message as the command
 line; asking for beta below beta_min raises UnboundedError, which carries beta_min.
 """
 
 import json as _json
+import operator as _operator
+import warnings as _warnings
 
 import numpy as _np
 
@@ -21,7 +27,7 @@ from . import _core
 from ._core import Error
 
 __all__ = [
-    "Error", "UnboundedError", "Model", "StationaryLaw", "fit", "thresholds", "load", "sample",
+    "Error", "UnboundedError", "Model", "StationaryLaw", "fit", "train", "thresholds", "load", "sample",
     "stationary_law", "w1", "ks", "energy_distance", "kl", "mmd2", "sliced_wasserstein",
 ]
 
@@ -35,19 +41,23 @@ class UnboundedError(Error):
 
 
 class Model:
-    """A fitted (or loaded) score model: the model document plus its network.
+    """A fitted, trained or loaded score model: the model document plus its network.
 
     Every top-level field of the document is an attribute (status, objective, duality_gap,
-    relative_gap, kkt_residual, beta_min, beta_max, active_neurons, settings, data, ...).
-    For a document with noise levels, `score` uses the smallest sigma.
+    relative_gap, kkt_residual, beta_min, beta_max, active_neurons, settings, data, ...; a
+    noise-levels document has noise_levels instead, see `levels`). For a document with noise
+    levels, `score` uses the smallest sigma. d-D models (dimension >= 2) score (n, d) arrays.
     """
 
     def __init__(self, document):
         if not isinstance(document, dict):
             raise Error("a model document must be a dict (a parsed model file)")
         self._document = document
-        text = _json.dumps(document)
-        self._network = _core.Network1D.finest_from_model_json(text)
+        text = _dumps(document)
+        if _core.is_multivariate(text):
+            self._network = _core.NetworkND.finest_from_model_json(text)
+        else:
+            self._network = _core.Network1D.finest_from_model_json(text)
 
     def __getattr__(self, name):
         document = self.__dict__.get("_document", {})
@@ -57,24 +67,58 @@ class Model:
 
     def __repr__(self):
         d = self._document
-        fields = ", ".join(f"{k}={d[k]!r}" for k in ("status", "objective", "active_neurons") if k in d)
+        keys = ("status", "objective", "active_neurons")
+        fields = ", ".join(f"{k}={d[k]!r}" for k in keys if k in d)
+        if "noise_levels" in d:
+            fields = f"sigmas={self.sigmas!r}"
+        if self.dimension != 1:
+            fields = f"dimension={self.dimension}" + (", " + fields if fields else "")
         return f"convexscore.Model({fields})"
 
     @property
+    def dimension(self):
+        """1 for univariate models, d for d-D ones."""
+        return 1 if isinstance(self._network, _core.Network1D) else self._network.dimension
+
+    @property
     def network(self):
-        """The network (weights, kinks, activation) at the smallest noise level."""
+        """The network (weights, activation) at the smallest noise level."""
         return self._network
 
+    @property
+    def sigmas(self):
+        """The noise levels, largest first (None for a single-model document)."""
+        levels = self._document.get("noise_levels")
+        return None if levels is None else [level["sigma"] for level in levels]
+
+    @property
+    def levels(self):
+        """The model at each noise level, largest sigma first, as Models (None for a
+        single-model document)."""
+        levels = self._document.get("noise_levels")
+        if levels is None:
+            return None
+        header = {k: self._document[k] for k in ("format", "version", "dimension")
+                  if k in self._document}
+        return [Model({**header, **level}) for level in levels]
+
     def score(self, x):
-        """The predicted score at x (any shape), as a numpy array of that shape."""
-        return self._network.score(x)
+        """The predicted score. 1-D models: at x of any shape, an array of that shape. d-D
+        models: at the rows of an (n, d) array (or one point of shape (d,)), same shape."""
+        return self._network.score(_array(x))
 
     def score_derivative(self, x):
-        return self._network.score_derivative(x)
+        self._require_univariate("score_derivative")
+        return self._network.score_derivative(_array(x))
 
     @property
     def kinks(self):
+        self._require_univariate("kinks")
         return self._network.kinks
+
+    def _require_univariate(self, what):
+        if self.dimension != 1:
+            raise Error(f"{what} is for univariate models; this one has dimension {self.dimension}")
 
     def to_dict(self):
         """The model document (a deep copy), as the JSON model file holds it."""
@@ -85,26 +129,131 @@ class Model:
 
     def save(self, path):
         """Writes the model file atomically (the file appears whole or not at all)."""
-        _core.write_model_file(str(path), _json.dumps(self._document))
+        _core.write_model_file(str(path), _dumps(self._document))
+
+
+def _dumps(document):
+    try:
+        return _json.dumps(document, allow_nan=False)
+    except (TypeError, ValueError) as e:
+        raise Error(f"invalid model document: {e}") from None
+
+
+def _integer(name, value, low, high):
+    """value as a Python int in [low, high], else Error (not TypeError or OverflowError)."""
+    try:
+        n = _operator.index(value)
+    except TypeError:
+        raise Error(f"{name} must be an integer, got {value!r}") from None
+    if not low <= n <= high:
+        raise Error(f"{name}: need {low} <= N <= {high} (got {n})")
+    return n
+
+
+def _number(name, value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise Error(f"{name} must be a number, got {value!r}") from None
+
+
+_INT_MAX = 2**31 - 1
+_UINT64_MAX = 2**64 - 1
+
+
+def _array(x, name="x"):
+    """x as a float64 numpy array (no copy when it already is one), else Error."""
+    try:
+        return _np.asarray(x, dtype=_np.float64)
+    except (TypeError, ValueError) as e:
+        raise Error(f"{name} must be an array of numbers: {e}") from None
 
 
 def _array_1d(x, name="x"):
-    a = _np.asarray(x, dtype=_np.float64)
+    a = _array(x, name)
     if a.ndim != 1:
         raise Error(f"{name} must be a one-dimensional array, got {a.ndim} dimensions")
     return a
 
 
-def fit(x, beta, activation="relu", skip=False, gap_tolerance=1e-9, max_iterations=200):
-    """Fits a univariate score model by the exact convex score-matching program.
+def fit(x, beta, activation="relu", skip=False, gap_tolerance=1e-9, max_iterations=200,
+        objective="sm", sigmas=None, copies=5, noise_seed=None):
+    """Fits a univariate score model by an exact convex program.
 
-    Returns a Model; raises UnboundedError when beta < beta_min and Error for bad input.
+    objective="sm": score matching on x; returns a Model; raises UnboundedError when
+    beta < beta_min. objective="dsm": denoising score matching, one fit per noise level in
+    `sigmas` (positive, strictly decreasing), each on `copies` noisy copies of every point drawn
+    with seed noise_seed + level index (noise_seed defaults to 1, as on the command line); returns
+    a Model over the noise-levels document `convexscore fit --objective dsm` writes, for
+    sample(..., annealed=True). Raises Error for bad input.
     """
-    document = _json.loads(_core.fit_sm1d(_array_1d(x), str(activation), bool(skip), float(beta),
-                                          float(gap_tolerance), int(max_iterations)))
+    gap_tolerance = _number("gap_tolerance", gap_tolerance)
+    if not gap_tolerance > 0:
+        raise Error("gap_tolerance must be positive")
+    max_iterations = _integer("max_iterations", max_iterations, 1, 1_000_000)
+    beta = _number("beta", beta)
+    if objective == "dsm":
+        if sigmas is None:
+            raise Error("objective 'dsm' needs sigmas (e.g. sigmas=[0.5, 0.1, 0.05])")
+        copies = _integer("copies", copies, 1, 1_000_000)
+        noise_seed = _integer("noise_seed", 1 if noise_seed is None else noise_seed, 0, _UINT64_MAX)
+        levels = _array_1d(_np.atleast_1d(_array(sigmas, "sigmas")), "sigmas")
+        document = _json.loads(_core.fit_dsm1d(_array_1d(x), str(activation), bool(skip), beta,
+                                               levels, copies, noise_seed, gap_tolerance,
+                                               max_iterations))
+        for level in document["noise_levels"]:
+            if level.get("status") != "optimal":
+                _warnings.warn(f"at sigma {level['sigma']:g} the solver stopped with status "
+                               f"{level.get('status')}; the model is not certified optimal")
+        return Model(document)
+    if objective != "sm":
+        raise Error(f"objective must be 'sm' or 'dsm', got {objective!r}")
+    for given, name in ((sigmas is not None, "sigmas"), (copies != 5, "copies"),
+                        (noise_seed is not None, "noise_seed")):
+        if given:
+            raise Error(f"{name} needs objective='dsm'")
+    document = _json.loads(_core.fit_sm1d(_array_1d(x), str(activation), bool(skip), beta,
+                                          gap_tolerance, max_iterations))
     if document.get("status") == "unbounded":
         raise UnboundedError(document.get("message", "unbounded"), document.get("beta_min"))
+    if document.get("status") != "optimal":
+        _warnings.warn(f"the solver stopped with status {document.get('status')}; the model is "
+                       "not certified optimal")
     return Model(document)
+
+
+def train(x, width, beta, lr, epochs, objective="sm", activation="relu", skip=False,
+          optimizer="adam", batch=None, seed=1, sigma=None, copies=1, noise_seed=1,
+          history_every=10):
+    """Trains the same network the usual way, by gradient descent ("gd") or Adam on the
+    non-convex SM or DSM objective (objective "dsm" needs sigma; copies noisy copies per point
+    drawn with noise_seed), from the seeded initialisation (seed, which also orders the
+    minibatches; batch=None is full batch). Returns a Model in the format `convexscore train`
+    writes: status "trained", objective the final training objective, and a "training" field
+    with the objective history. No certificate: the convex optimum (fit) is a lower bound.
+    """
+    if objective not in ("sm", "dsm"):
+        raise Error(f"objective must be 'sm' or 'dsm', got {objective!r}")
+    width = _integer("width", width, 1, 1_000_000)
+    epochs = _integer("epochs", epochs, 1, 1_000_000_000)
+    history_every = _integer("history_every", history_every, 1, 1_000_000_000)
+    batch = None if batch is None else _integer("batch", batch, 1, _INT_MAX)
+    seed = _integer("seed", seed, 0, _UINT64_MAX)
+    copies = _integer("copies", copies, 1, 1_000_000)
+    noise_seed = _integer("noise_seed", noise_seed, 0, _UINT64_MAX)
+    beta = _number("beta", beta)
+    if not beta > 0:
+        raise Error(f"beta: need a value > 0 (got {beta!r})")
+    lr = _number("lr", lr)
+    if not lr > 0:
+        raise Error(f"lr: need a value > 0 (got {lr!r})")
+    if sigma is not None:
+        sigma = _number("sigma", sigma)
+        if not sigma > 0:
+            raise Error(f"sigma: need a value > 0 (got {sigma!r})")
+    return Model(_json.loads(_core.train_1d(
+        _array_1d(x), objective, str(activation), bool(skip), width, beta, str(optimizer), lr,
+        epochs, batch, seed, history_every, sigma, copies, noise_seed)))
 
 
 def thresholds(x, activation="relu", skip=False):
@@ -121,22 +270,34 @@ def sample(model, particles, steps, step_size, seed=1, init="gaussian", init_dat
            threads=0, annealed=False):
     """Langevin samples from the model's score: x <- x + (eps/2) f(x) + sqrt(eps) z.
 
-    init: "gaussian", "gaussian:MEAN:SD", "uniform:LO:HI" or "data" (with init_data). With
-    annealed=True the model must hold noise levels. The same seed gives the same samples for
-    any number of threads.
+    Returns a (particles,) array for a univariate model and (particles, d) for a d-D one.
+    init: "gaussian", "gaussian:MEAN:SD", "uniform:LO:HI" (every coordinate) or "data" (with
+    init_data: points, (n, d) for a d-D model). With annealed=True the model must hold noise
+    levels (steps per level; step_size that of the smallest sigma). The same seed gives the
+    same samples for any number of threads.
     """
     if not isinstance(model, Model):
-        raise Error("sample needs a convexscore.Model (from fit or load)")
-    data = None if init_data is None else _array_1d(init_data, "init_data")
-    return _core.sample(_json.dumps(model._document), int(particles), int(steps), float(step_size),
-                        int(seed), str(init), data, int(threads), bool(annealed))
+        raise Error("sample needs a convexscore.Model (from fit, train or load)")
+    particles = _integer("particles", particles, 1, 1_000_000_000)
+    steps = _integer("steps", steps, 1, 2**63 - 1)
+    seed = _integer("seed", seed, 0, _UINT64_MAX)
+    threads = _integer("threads", threads, 0, 1024)
+    step_size = _number("step_size", step_size)
+    data = None
+    if init_data is not None:
+        data = _array(init_data, "init_data")
+        if model.dimension == 1:
+            data = _array_1d(data, "init_data")
+    return _core.sample(_dumps(model._document), particles, steps, step_size, seed, str(init),
+                        data, threads, bool(annealed))
 
 
 StationaryLaw = _core.StationaryLaw
 
 
 def stationary_law(model):
-    """The exact stationary law of Langevin dynamics driven by the model's score."""
+    """The exact stationary law of Langevin dynamics driven by a univariate model's score."""
+    model._require_univariate("stationary_law")
     return _core.StationaryLaw(model.network)
 
 

@@ -3,6 +3,7 @@
 // releases the GIL while the library computes, and turns convexscore::Error into the Python
 // exception convexscore.Error with the library's message. Model documents cross the boundary
 // as JSON text, so Python sees exactly the fields of the model file.
+#include <pybind11/eigen.h>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -16,17 +17,23 @@
 #include <nlohmann/json.hpp>
 
 #include "convexscore/common.h"
+#include "convexscore/data/denoising_data.h"
 #include "convexscore/data/distribution_spec.h"
 #include "convexscore/data/sample1d.h"
 #include "convexscore/io/model_json.h"
+#include "convexscore/io/model_nd_json.h"
 #include "convexscore/io/noise_levels_json.h"
 #include "convexscore/metrics/known_laws.h"
 #include "convexscore/metrics/multivariate.h"
 #include "convexscore/metrics/univariate.h"
 #include "convexscore/model/network1d.h"
+#include "convexscore/model/network_nd.h"
+#include "convexscore/programs/denoising_levels_1d.h"
 #include "convexscore/programs/score_matching_1d.h"
 #include "convexscore/sampling/langevin.h"
+#include "convexscore/sampling/langevin_nd.h"
 #include "convexscore/sampling/stationary_law.h"
+#include "convexscore/training/nonconvex_training_1d.h"
 
 namespace py = pybind11;
 using nlohmann::json;
@@ -78,15 +85,24 @@ Array Map(const Array& x, F f) {
   return out;
 }
 
-std::string FitScoreMatching(const Array& x, const std::string& activation, bool skip, double beta,
-                             double gap_tolerance, int max_iterations) {
-  const std::span<const double> values = Span1D(x, "x");
-  ScoreMatching1DOptions options;
+// The options the SM and DSM programs share (their Options structs have the same field names).
+template <typename Options>
+Options SolverOptions(const std::string& activation, bool skip, double beta, double gap_tolerance,
+                      int max_iterations) {
+  Options options;
   options.activation = ParseActivation(activation);
   options.skip = skip;
   options.beta = beta;
   options.gap_tolerance = gap_tolerance;
   options.max_iterations = max_iterations;
+  return options;
+}
+
+std::string FitScoreMatching(const Array& x, const std::string& activation, bool skip, double beta,
+                             double gap_tolerance, int max_iterations) {
+  const std::span<const double> values = Span1D(x, "x");
+  const auto options = SolverOptions<ScoreMatching1DOptions>(activation, skip, beta,
+                                                             gap_tolerance, max_iterations);
   json document;
   {
     py::gil_scoped_release release;
@@ -103,6 +119,83 @@ std::string FitScoreMatching(const Array& x, const std::string& activation, bool
   return document.dump();
 }
 
+// `fit --objective dsm`: the same library path as the command line (FitDenoisingLevels1D and
+// DenoisingLevels1DToJson), so the document has the fields of the file the CLI writes.
+std::string FitDenoising(const Array& x, const std::string& activation, bool skip, double beta,
+                         const Array& sigmas, int copies, std::uint64_t noise_seed,
+                         double gap_tolerance, int max_iterations) {
+  const std::span<const double> values = Span1D(x, "x");
+  const std::span<const double> levels_sigmas = Span1D(sigmas, "sigmas");
+  const auto options = SolverOptions<DenoisingScoreMatching1DOptions>(
+      activation, skip, beta, gap_tolerance, max_iterations);
+  try {
+    CheckNoiseLevels(levels_sigmas);
+  } catch (const Error& e) {
+    throw Error(std::string("sigmas: ") + e.what());
+  }
+  json document;
+  {
+    py::gil_scoped_release release;
+    const Sample1D data = MakeSample1D(values);
+    const std::vector<DenoisingLevel1D> levels =
+        FitDenoisingLevels1D(values, levels_sigmas, copies, noise_seed, options);
+    document = DenoisingLevels1DToJson(levels, options, data,
+                                       DataSource1D::Array(static_cast<int>(values.size())));
+  }
+  return document.dump();
+}
+
+// Lets Ctrl-C stop a long computation: called from the library's progress hook (on the
+// calling thread), it raises KeyboardInterrupt through the library as a C++ exception.
+void CheckInterrupt() {
+  py::gil_scoped_acquire gil;
+  if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+}
+
+// `convexscore train`: the document of TrainedModel1DToJson, as the command line writes it.
+std::string Train(const Array& x, const std::string& objective, const std::string& activation,
+                  bool skip, int width, double beta, const std::string& optimizer,
+                  double learning_rate, int epochs, std::optional<int> batch,
+                  std::uint64_t init_seed, int history_every, std::optional<double> sigma,
+                  int copies, std::uint64_t noise_seed) {
+  const std::span<const double> values = Span1D(x, "x");
+  const bool denoising = objective == "dsm";
+  if (!denoising && objective != "sm") {
+    throw Error("objective must be 'sm' or 'dsm', got '" + objective + "'");
+  }
+  NonconvexTraining1DOptions options;
+  options.activation = ParseActivation(activation);
+  options.skip = skip;
+  options.width = width;
+  options.beta = beta;
+  options.optimizer = ParseOptimizer(optimizer);
+  options.learning_rate = learning_rate;
+  options.epochs = epochs;
+  options.batch = batch;
+  options.init_seed = init_seed;
+  options.history_every = history_every;
+  options.progress = [](int, int) { CheckInterrupt(); };
+  json objective_settings = json::object();
+  if (denoising) {
+    if (!sigma) throw Error("objective 'dsm' needs sigma");
+    objective_settings = {{"sigma", *sigma}, {"copies", copies}, {"noise_seed", noise_seed}};
+  } else if (sigma) {
+    throw Error("sigma is only used with objective 'dsm'");
+  }
+  json document;
+  {
+    py::gil_scoped_release release;
+    const Sample1D data = MakeSample1D(values);
+    const TrainingResult1D result =
+        denoising ? TrainDenoisingScoreMatching1D(
+                        MakeDenoisingData1D(values, *sigma, copies, noise_seed), options)
+                  : TrainScoreMatching1D(values, options);
+    document = TrainedModel1DToJson(result, options, objective, objective_settings, "", data,
+                                    DataSource1D::Array(static_cast<int>(values.size())));
+  }
+  return document.dump();
+}
+
 py::dict Thresholds(const Array& x, const std::string& activation, bool skip) {
   const Sample1D data = MakeSample1D(Span1D(x, "x"));
   const Thresholds1D t = ScoreMatching1DThresholds(data, ParseActivation(activation), skip);
@@ -114,7 +207,8 @@ py::dict Thresholds(const Array& x, const std::string& activation, bool skip) {
 
 LangevinOptions SamplerOptions(std::int64_t particles, std::int64_t steps, double step_size,
                                std::uint64_t seed, const std::string& init,
-                               const std::optional<Array>& init_data, int threads) {
+                               const std::optional<Array>& init_data, int threads,
+                               bool multivariate) {
   LangevinOptions options;
   options.particles = particles;
   options.steps = steps;
@@ -124,18 +218,59 @@ LangevinOptions SamplerOptions(std::int64_t particles, std::int64_t steps, doubl
   options.init = LangevinInit::Parse(init);
   if (options.init.kind == LangevinInit::Kind::kData) {
     if (!init_data) throw Error("init='data' needs the points: pass init_data");
-    const std::span<const double> points = Span1D(*init_data, "init_data");
-    options.init.data.assign(points.begin(), points.end());
+    if (multivariate) {
+      if (init_data->ndim() != 2) {
+        throw Error("init_data must be an (n, d) array for a d-D model, got " +
+                    std::to_string(init_data->ndim()) + " dimensions");
+      }
+      options.init.points = Matrix2D(*init_data, "init_data");
+    } else {
+      const std::span<const double> points = Span1D(*init_data, "init_data");
+      options.init.data.assign(points.begin(), points.end());
+    }
+  } else if (init_data) {
+    throw Error("init_data is only used with init='data'");
   }
   return options;
 }
 
-Array Sample(const std::string& model_text, std::int64_t particles, std::int64_t steps,
-             double step_size, std::uint64_t seed, const std::string& init,
-             const std::optional<Array>& init_data, int threads, bool annealed) {
+void CheckAnnealedMatchesModel(bool has_levels, bool annealed) {
+  if (has_levels && !annealed) {
+    throw Error("the model holds several noise levels: sample it with annealed=True");
+  }
+  if (!has_levels && annealed) {
+    throw Error("annealed=True needs a model with noise levels (a 'noise_levels' array); this "
+                "model holds a single one");
+  }
+}
+
+// 1-D models: a (particles,) array; d-D models: (particles, d), column-major, handed over
+// without a copy.
+py::object Sample(const std::string& model_text, std::int64_t particles, std::int64_t steps,
+                  double step_size, std::uint64_t seed, const std::string& init,
+                  const std::optional<Array>& init_data, int threads, bool annealed) {
   const json document = json::parse(model_text);
-  LangevinOptions options =
-      SamplerOptions(particles, steps, step_size, seed, init, init_data, threads);
+  const bool multivariate = IsMultivariateModel(document);
+  const bool has_levels = HasNoiseLevels(document);
+  CheckAnnealedMatchesModel(has_levels, annealed);
+  const LangevinOptions options =
+      SamplerOptions(particles, steps, step_size, seed, init, init_data, threads, multivariate);
+  if (multivariate) {
+    LangevinResultND result;
+    if (annealed) {
+      std::vector<NoiseLevelScoreND> levels;
+      for (NoiseLevelModelND& level : LoadNoiseLevelsND(document)) {
+        levels.push_back({level.sigma, std::move(level.network)});
+      }
+      py::gil_scoped_release release;
+      result = SampleAnnealedLangevinND(levels, options);
+    } else {
+      const NetworkND network = LoadNetworkND(document);
+      py::gil_scoped_release release;
+      result = SampleLangevinND(network, options);
+    }
+    return py::cast(std::move(result.samples));
+  }
   LangevinResult result;
   if (annealed) {
     std::vector<NoiseLevelScore> levels;
@@ -145,14 +280,43 @@ Array Sample(const std::string& model_text, std::int64_t particles, std::int64_t
     py::gil_scoped_release release;
     result = SampleAnnealedLangevin(levels, options);
   } else {
-    if (HasNoiseLevels(document)) {
-      throw Error("the model holds several noise levels: sample it with annealed=True");
-    }
     const PiecewiseLinear1D score = ToPiecewiseLinear(LoadNetwork1D(document));
     py::gil_scoped_release release;
     result = SampleLangevin(score, options);
   }
   return ToArray(result.samples);
+}
+
+// The network of a d-D document, or for a noise-levels document the one at the smallest sigma.
+NetworkND FinestNetworkND(const json& document) {
+  if (!HasNoiseLevels(document)) return LoadNetworkND(document);
+  std::vector<NoiseLevelModelND> levels = LoadNoiseLevelsND(document);
+  return std::move(levels.back().network);
+}
+
+// f at each row of an (n, d) array (or at one point of shape (d,)), straight from the numpy
+// buffer into the result's.
+Array ScoreND(const NetworkND& network, const Array& points) {
+  const py::ssize_t d = network.dimension();
+  const bool one_point = points.ndim() == 1 && points.shape(0) == d;
+  if (!one_point && !(points.ndim() == 2 && points.shape(1) == d)) {
+    std::string shape = "(";
+    for (py::ssize_t k = 0; k < points.ndim(); ++k) {
+      if (k > 0) shape += ", ";
+      shape += std::to_string(points.shape(k));
+    }
+    throw Error("points must be an (n, " + std::to_string(d) + ") array for a model of dimension " +
+                std::to_string(d) + ", got shape " + shape + (points.ndim() == 1 ? ",)" : ")"));
+  }
+  const py::ssize_t n = one_point ? 1 : points.shape(0);
+  Array out(std::vector<py::ssize_t>(points.shape(), points.shape() + points.ndim()));
+  const double* in = points.data();
+  double* result = out.mutable_data();
+  {
+    py::gil_scoped_release release;
+    for (py::ssize_t i = 0; i < n; ++i) network.Score(in + i * d, result + i * d);
+  }
+  return out;
 }
 
 UnivariateLaw Law(const std::string& spec) {
@@ -166,10 +330,29 @@ PYBIND11_MODULE(_core, m) {
   using namespace convexscore;
   using namespace convexscore::python;
   m.doc() = "Compiled core of convexscore (use the package `convexscore`).";
-  py::register_exception<Error>(m, "Error", PyExc_ValueError);
+  static py::exception<Error> error_type(m, "Error", PyExc_ValueError);
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const Error& e) {
+      PyErr_SetString(error_type.ptr(), e.what());
+    } catch (const json::exception& e) {  // a document that is not valid JSON text
+      PyErr_SetString(error_type.ptr(), (std::string("invalid model document: ") + e.what()).c_str());
+    }
+  });
 
   m.def("fit_sm1d", &FitScoreMatching, py::arg("x"), py::arg("activation"), py::arg("skip"),
         py::arg("beta"), py::arg("gap_tolerance"), py::arg("max_iterations"));
+  m.def("fit_dsm1d", &FitDenoising, py::arg("x"), py::arg("activation"), py::arg("skip"),
+        py::arg("beta"), py::arg("sigmas"), py::arg("copies"), py::arg("noise_seed"),
+        py::arg("gap_tolerance"), py::arg("max_iterations"));
+  m.def("train_1d", &Train, py::arg("x"), py::arg("objective"), py::arg("activation"),
+        py::arg("skip"), py::arg("width"), py::arg("beta"), py::arg("optimizer"), py::arg("lr"),
+        py::arg("epochs"), py::arg("batch"), py::arg("init_seed"), py::arg("history_every"),
+        py::arg("sigma"), py::arg("copies"), py::arg("noise_seed"));
+  m.def("is_multivariate", [](const std::string& text) {
+    return IsMultivariateModel(json::parse(text));
+  });
   m.def("thresholds_sm1d", &Thresholds, py::arg("x"), py::arg("activation"), py::arg("skip"));
   m.def("sample", &Sample, py::arg("model_json"), py::arg("particles"), py::arg("steps"),
         py::arg("step_size"), py::arg("seed"), py::arg("init"), py::arg("init_data"),
@@ -213,6 +396,20 @@ PYBIND11_MODULE(_core, m) {
       .def("sm_objective", [](const Network1D& n, const Array& x, double beta) {
         return ScoreMatchingObjective(n, Span1D(x, "x"), beta);
       });
+
+  py::class_<NetworkND>(m, "NetworkND")
+      .def_static("finest_from_model_json",
+                  [](const std::string& text) { return FinestNetworkND(json::parse(text)); })
+      .def("score", &ScoreND, py::arg("points"))
+      .def_property_readonly("dimension", &NetworkND::dimension)
+      .def_property_readonly("neurons", &NetworkND::neurons)
+      .def_property_readonly("activation",
+                             [](const NetworkND& n) { return std::string(ActivationName(n.activation)); })
+      .def_readonly("w", &NetworkND::w)
+      .def_readonly("b", &NetworkND::b)
+      .def_readonly("a", &NetworkND::a)
+      .def_readonly("output_bias", &NetworkND::output_bias)
+      .def_readonly("skip", &NetworkND::skip);
 
   py::class_<StationaryLaw1D>(m, "StationaryLaw")
       .def(py::init([](const Network1D& n) { return StationaryLaw1D(ToPiecewiseLinear(n)); }))

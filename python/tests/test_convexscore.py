@@ -8,12 +8,7 @@ import numpy as np
 import pytest
 
 import convexscore as cs
-
-
-def mixture(n=300, seed=3):
-    rng = np.random.default_rng(seed)
-    left = rng.random(n) < 0.4
-    return np.where(left, rng.normal(-2.0, 0.5, n), rng.normal(1.5, 0.7, n))
+from helpers import mixture
 
 
 def test_fit_is_certified_and_rebuilt_network_attains_the_optimum():
@@ -122,3 +117,12 @@ def test_main_job_example_runs(tmp_path):
     assert "status optimal" in result.stdout
     assert (tmp_path / "main_job.png").stat().st_size > 10000
     assert cs.load(tmp_path / "model.json").status == "optimal"
+
+
+def test_convex_vs_nonconvex_example_runs(tmp_path):
+    script = os.path.join(os.path.dirname(__file__), "..", "examples", "convex_vs_nonconvex.py")
+    result = subprocess.run(["/usr/bin/python3", script, str(tmp_path)], capture_output=True,
+                            text=True, env=dict(os.environ), timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "status optimal" in result.stdout and result.stdout.count("Adam seed") == 4
+    assert (tmp_path / "convex_vs_nonconvex.png").stat().st_size > 10000

@@ -10,12 +10,12 @@
 #include "cli/data_args.h"
 #include "cli/report.h"
 #include "convexscore/common.h"
-#include "convexscore/data/denoising_data.h"
 #include "convexscore/io/atomic_file.h"
 #include "convexscore/io/model_json.h"
 #include "convexscore/io/noise_levels_json.h"
 #include "convexscore/io/numbers.h"
 #include "convexscore/model/network1d.h"
+#include "convexscore/programs/denoising_levels_1d.h"
 #include "convexscore/programs/denoising_score_matching_1d.h"
 #include "convexscore/programs/score_matching_1d.h"
 
@@ -76,36 +76,29 @@ void ParseSolverOptions(const FitArgs& args, Options& options) {
   }
 }
 
-// "0.5,0.1,0.05" -> the levels, checked positive and strictly decreasing.
+// "0.5,0.1,0.05" -> the levels, checked positive and strictly decreasing (CheckNoiseLevels).
 std::vector<double> ParseSigmas(const std::string& text) {
   if (text.empty()) throw Error("--objective dsm needs --sigmas (e.g. --sigmas 0.5,0.1,0.05)");
   std::vector<double> sigmas;
   std::size_t begin = 0;
   while (true) {
     const std::size_t end = text.find(',', begin);
-    const double sigma = ParseFiniteOption(
-        "--sigmas", text.substr(begin, end == std::string::npos ? std::string::npos : end - begin));
-    if (!(sigma > 0.0)) throw Error("--sigmas: sigma " + FormatDouble(sigma) + " is not positive");
-    if (!sigmas.empty() && !(sigma < sigmas.back())) {
-      throw Error("--sigmas: the levels must strictly decrease (" + FormatDouble(sigmas.back()) +
-                  " then " + FormatDouble(sigma) + ")");
-    }
-    sigmas.push_back(sigma);
+    sigmas.push_back(ParseFiniteOption(
+        "--sigmas", text.substr(begin, end == std::string::npos ? std::string::npos : end - begin)));
     if (end == std::string::npos) break;
     begin = end + 1;
+  }
+  try {
+    CheckNoiseLevels(sigmas);
+  } catch (const Error& e) {
+    throw Error(std::string("--sigmas: ") + e.what());
   }
   return sigmas;
 }
 
-struct DenoisingLevel {
-  DenoisingSettings1D noise;
-  DenoisingScoreMatching1DResult result;
-  double network_objective = 0.0;
-};
-
 void PrintDenoisingReport(std::ostream& out, const FitArgs& args,
                           const DenoisingScoreMatching1DOptions& options, const LoadedData& data,
-                          const std::vector<DenoisingLevel>& levels) {
+                          const std::vector<DenoisingLevel1D>& levels) {
   const DenoisingSettings1D& noise = levels.front().noise;
   out << "convexscore fit: denoising score matching (mean form), activation "
       << ActivationName(options.activation) << (options.skip ? " with skip" : ", no skip")
@@ -117,7 +110,7 @@ void PrintDenoisingReport(std::ostream& out, const FitArgs& args,
                                std::to_string(data.sample.n * noise.copies) +
                                " noisy inputs per level), noise seed " +
                                std::to_string(noise.seed) + " + level index");
-  for (const DenoisingLevel& level : levels) {
+  for (const DenoisingLevel1D& level : levels) {
     const SolveSummary& s = level.result.summary;
     ReportLine(out, "sigma " + FormatDouble(level.noise.sigma),
                std::string(StatusName(s.status)) + ", objective " + Number(s.objective) +
@@ -131,15 +124,10 @@ void PrintDenoisingReport(std::ostream& out, const FitArgs& args,
 }
 
 // `fit --objective dsm`: one convex DSM fit per sigma, each on its own noisy copies of the data
-// (the noise of level l is drawn with seed noise_seed + l, so levels are independent). No warm
-// start across levels: the kinks sit at each level's own noisy inputs, so one level's solution
-// says nothing about the next one's dictionary.
+// (FitDenoisingLevels1D: the noise of level l is drawn with seed noise_seed + l).
 int RunFitDenoising(const FitArgs& args) {
   DenoisingScoreMatching1DOptions options;
   ParseSolverOptions(args, options);
-  if (!(options.beta > 0.0)) {
-    throw Error("beta must be positive and finite (got " + FormatDouble(options.beta) + ")");
-  }
   const std::vector<double> sigmas = ParseSigmas(args.sigmas);
   const std::int64_t copies = ParseIntegerOption("--copies", args.copies);
   if (copies < 1 || copies > 1'000'000) {
@@ -151,30 +139,12 @@ int RunFitDenoising(const FitArgs& args) {
   CheckOutputWritable(args.out);
 
   const LoadedData data = LoadData(args.data);
-  std::vector<DenoisingLevel> levels;
-  std::vector<NoiseLevelEntry> entries;
-  for (std::size_t l = 0; l < sigmas.size(); ++l) {
-    DenoisingLevel level;
-    level.noise = {sigmas[l], static_cast<int>(copies), noise_seed + l};
-    const DenoisingData1D noisy =
-        MakeDenoisingData1D(data.values, sigmas[l], level.noise.copies, level.noise.seed);
-    level.result = FitDenoisingScoreMatching1D(noisy, options);
-    level.network_objective = DenoisingScoreMatchingObjective(level.result.network, noisy.inputs,
-                                                              noisy.targets, options.beta);
-    if (!std::isfinite(level.result.summary.objective) ||
-        !std::isfinite(level.network_objective)) {
-      throw Error("the solver failed at sigma " + FormatDouble(sigmas[l]) + " (status " +
-                  std::string(StatusName(level.result.summary.status)) + "); no model written");
-    }
-    entries.push_back({sigmas[l], DenoisingModel1DToJson(level.result, options, level.noise,
-                                                         data.sample, data.source,
-                                                         level.network_objective)});
-    levels.push_back(std::move(level));
-  }
-  WriteModelFile(args.out, NoiseLevelsToJson(entries));
+  const std::vector<DenoisingLevel1D> levels = FitDenoisingLevels1D(
+      data.values, sigmas, static_cast<int>(copies), noise_seed, options);
+  WriteModelFile(args.out, DenoisingLevels1DToJson(levels, options, data.sample, data.source));
 
   if (!args.quiet) PrintDenoisingReport(std::cout, args, options, data, levels);
-  for (const DenoisingLevel& level : levels) {
+  for (const DenoisingLevel1D& level : levels) {
     if (level.result.summary.status != SolveStatus::kOptimal) {
       std::cerr << "warning: at sigma " << FormatDouble(level.noise.sigma)
                 << " the solver stopped with status " << StatusName(level.result.summary.status)

@@ -13,6 +13,7 @@
 
 #include "convexscore/data/sample1d.h"
 #include "convexscore/model/network1d.h"
+#include "convexscore/programs/denoising_levels_1d.h"  // DenoisingSettings1D
 #include "convexscore/programs/denoising_score_matching_1d.h"
 #include "convexscore/programs/score_matching_1d.h"
 #include "convexscore/training/nonconvex_training_1d.h"
@@ -62,13 +63,6 @@ nlohmann::json TrainedModel1DToJson(const TrainingResult1D& result,
                                     const nlohmann::json& objective_settings,
                                     std::string_view start_model, const Sample1D& data,
                                     const DataSource1D& source);
-
-// The noise of a denoising fit: level, noisy copies per point and the seed of the noise.
-struct DenoisingSettings1D {
-  double sigma = 0.0;
-  int copies = 0;
-  std::uint64_t seed = 0;
-};
 
 // A single-model document for a denoising score-matching fit at one noise level
 // (objective_kind "dsm"; settings add sigma, copies and noise_seed; the data summary is that of

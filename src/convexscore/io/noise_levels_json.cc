@@ -109,6 +109,18 @@ json NoiseLevelsToJson(const std::vector<NoiseLevelEntry>& levels, int dimension
           {"noise_levels", std::move(entries)}};
 }
 
+json DenoisingLevels1DToJson(const std::vector<DenoisingLevel1D>& levels,
+                             const DenoisingScoreMatching1DOptions& options, const Sample1D& data,
+                             const DataSource1D& source) {
+  std::vector<NoiseLevelEntry> entries;
+  for (const DenoisingLevel1D& level : levels) {
+    entries.push_back({level.noise.sigma,
+                       DenoisingModel1DToJson(level.result, options, level.noise, data, source,
+                                              level.network_objective)});
+  }
+  return NoiseLevelsToJson(entries);
+}
+
 FinestNetwork1D LoadFinestNetwork1D(const nlohmann::json& document, std::string_view source) {
   if (!HasNoiseLevels(document)) return {LoadNetwork1D(document, source), std::nullopt};
   std::vector<NoiseLevelModel1D> levels = LoadNoiseLevels1D(document, source);

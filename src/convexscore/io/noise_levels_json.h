@@ -18,6 +18,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "convexscore/data/sample1d.h"
+#include "convexscore/io/model_json.h"
 #include "convexscore/model/network1d.h"
 #include "convexscore/model/network_nd.h"
 
@@ -70,5 +72,11 @@ struct NoiseLevelEntry {
   nlohmann::json model;
 };
 nlohmann::json NoiseLevelsToJson(const std::vector<NoiseLevelEntry>& levels, int dimension = 1);
+
+// The model file of a multi-level convex DSM fit (programs/denoising_levels_1d.h): one
+// DenoisingModel1DToJson entry per level, with its network objective, `data` the clean data.
+nlohmann::json DenoisingLevels1DToJson(const std::vector<DenoisingLevel1D>& levels,
+                                       const DenoisingScoreMatching1DOptions& options,
+                                       const Sample1D& data, const DataSource1D& source);
 
 }  // namespace convexscore

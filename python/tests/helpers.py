@@ -1,0 +1,53 @@
+"""Shared data and command-line helpers of the Python tests."""
+
+import json
+import os
+import subprocess
+
+import numpy as np
+
+
+def mixture(n=300, seed=3):
+    """The README's mixture 0.4 N(-2, 0.5^2) + 0.6 N(1.5, 0.7^2)."""
+    rng = np.random.default_rng(seed)
+    left = rng.random(n) < 0.4
+    return np.where(left, rng.normal(-2.0, 0.5, n), rng.normal(1.5, 0.7, n))
+
+
+def write_column(path, x, name="x"):
+    """A one-column CSV that reads back bit-for-bit (repr is shortest round-trip)."""
+    path.write_text(name + "\n" + "\n".join(repr(float(v)) for v in x) + "\n")
+    return path
+
+
+def cli():
+    """The built command line (CONVEXSCORE_CLI), or None when the tests run without it."""
+    return os.environ.get("CONVEXSCORE_CLI")
+
+
+def run_cli(*args):
+    """Runs the command line; returns its stdout. Fails the test on a non-zero exit."""
+    result = subprocess.run([cli()] + [str(a) for a in args], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def read_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def field_paths(document, prefix="", skip_source=False):
+    """Every key path of a JSON document ("a.b", "noise_levels[].c"), as a set; skip_source
+    leaves out the fields inside data.source (an array, a file or a generator)."""
+    if skip_source and prefix.endswith("data.source."):
+        return set()
+    paths = set()
+    if isinstance(document, dict):
+        for key, value in document.items():
+            paths.add(prefix + key)
+            paths |= field_paths(value, prefix + key + ".", skip_source)
+    elif isinstance(document, list) and document and isinstance(document[0], (dict, list)):
+        for item in document:
+            paths |= field_paths(item, prefix[:-1] + "[].", skip_source)
+    return paths
