@@ -10,6 +10,7 @@
 
 #include "convexscore/common.h"
 #include "convexscore/data/portable_random.h"
+#include "testutil/random_points.h"
 
 namespace convexscore {
 namespace {
@@ -28,13 +29,7 @@ std::set<std::string> Keys(const PatternSet& set) {
   return keys;
 }
 
-Eigen::MatrixXd RandomPoints(int n, int d, unsigned seed) {
-  std::mt19937_64 engine(seed);
-  Eigen::MatrixXd x(n, d);
-  for (int i = 0; i < n; ++i)
-    for (int c = 0; c < d; ++c) x(i, c) = StandardNormal(engine);
-  return x;
-}
+using testutil::RandomPoints;
 
 // An independent construction for points in general position in the plane: the line through
 // each pair, with each pair point put on either side, both orientations, plus empty and full.
