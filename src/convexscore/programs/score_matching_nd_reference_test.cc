@@ -1,0 +1,147 @@
+// Every case of tests/data/reference/smnd.json: architecture (a) of multivariate score matching
+// on two small 2-D sets, solved by an independent generic SOCP solver (CVXOPT) over all
+// n(n-1)+2 patterns (generator tests/data/reference/make_smnd_reference.py).
+//
+// Tolerances: optimal values are rounded to 8 decimals (5e-9) and must match within 1e-6
+// relative; beta_min is rounded to 6 decimals (5e-7).
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "convexscore/common.h"
+#include "convexscore/programs/score_matching_nd.h"
+
+namespace convexscore {
+namespace {
+
+struct ReferenceCase {
+  std::string data_name;
+  Eigen::MatrixXd x;
+  Activation activation = Activation::kRelu;
+  double beta = 0.0;
+  int patterns = 0;
+  bool unbounded = false;
+  double beta_min = NAN;
+  double optimal_value = NAN;
+  std::string name;
+};
+
+void PrintTo(const ReferenceCase& c, std::ostream* os) { *os << c.name; }
+
+std::string ReferencePath() {
+  return std::string(CONVEXSCORE_TEST_DATA_DIR) + "/reference/smnd.json";
+}
+
+std::vector<ReferenceCase> LoadCases() {
+  std::vector<ReferenceCase> cases;
+  std::ifstream in(ReferencePath());
+  if (!in) return cases;
+  const nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
+  if (doc.is_discarded()) return cases;
+  std::map<std::string, Eigen::MatrixXd> data;
+  for (const auto& [name, rows] : doc.at("data").items()) {
+    Eigen::MatrixXd x(rows.size(), rows.at(0).size());
+    for (std::size_t i = 0; i < rows.size(); ++i)
+      for (std::size_t j = 0; j < rows.at(i).size(); ++j) x(i, j) = rows.at(i).at(j).get<double>();
+    data[name] = x;
+  }
+  for (const auto& c : doc.at("cases")) {
+    ReferenceCase rc;
+    rc.data_name = c.at("data").get<std::string>();
+    rc.x = data.at(rc.data_name);
+    rc.activation = ParseActivation(c.at("activation").get<std::string>());
+    rc.beta = c.at("beta").get<double>();
+    rc.patterns = c.at("patterns").get<int>();
+    rc.unbounded = c.at("status").get<std::string>() == "unbounded";
+    if (!c.at("beta_min").is_null()) rc.beta_min = c.at("beta_min").get<double>();
+    if (!rc.unbounded) rc.optimal_value = c.at("optimal_value").get<double>();
+    std::ostringstream beta;
+    beta << rc.beta;
+    std::string b = beta.str();
+    for (char& ch : b)
+      if (ch == '.') ch = 'p';
+    rc.name = rc.data_name + "_" + c.at("activation").get<std::string>() + "_beta" + b;
+    cases.push_back(std::move(rc));
+  }
+  return cases;
+}
+
+const std::vector<ReferenceCase>& Cases() {
+  static const std::vector<ReferenceCase> cases = LoadCases();
+  return cases;
+}
+
+TEST(SMNDReferenceFile, Loads) {
+  std::ifstream in(ReferencePath());
+  ASSERT_TRUE(in) << "cannot open " << ReferencePath();
+  EXPECT_EQ(Cases().size(), 11u);
+}
+
+class SMNDReferenceTest : public ::testing::TestWithParam<ReferenceCase> {};
+
+TEST_P(SMNDReferenceTest, PatternCountMatches) {
+  const ReferenceCase& c = GetParam();
+  ScoreMatchingNDOptions options;
+  EXPECT_EQ(ScoreMatchingNDPatterns(c.x, options).size(), c.patterns);
+}
+
+TEST_P(SMNDReferenceTest, FitMatchesOptimalValueOrIsUnbounded) {
+  const ReferenceCase& c = GetParam();
+  ScoreMatchingNDOptions options;
+  options.activation = c.activation;
+  options.beta = c.beta;
+  const ScoreMatchingNDResult result = FitScoreMatchingND(c.x, options);
+  if (c.unbounded) {
+    EXPECT_EQ(StatusName(result.summary.status), "unbounded") << result.summary.message;
+    EXPECT_LT(result.recession_slope, 0.0);
+    return;
+  }
+  ASSERT_EQ(StatusName(result.summary.status), "optimal") << result.summary.message;
+  const double tol = std::max(1e-6 * std::abs(c.optimal_value), 5e-9);
+  EXPECT_NEAR(result.summary.objective, c.optimal_value, tol);
+  EXPECT_LE(std::abs(result.summary.relative_gap), 1e-9);
+  // The reconstructed networks attain the convex value.
+  const double nonconvex = ScoreMatchingNDObjective(c.x, result.networks, c.activation, c.beta);
+  EXPECT_NEAR(nonconvex, result.summary.objective, 1e-8 * std::max(1.0, std::abs(nonconvex)));
+}
+
+// beta_min: the certified bracket (a recession direction below, a dual-feasible point above)
+// contains the reference value; one check per data set and activation.
+TEST(SMNDReferenceThresholds, BetaMinBracketContainsReference) {
+  std::map<std::string, const ReferenceCase*> firsts;
+  for (const ReferenceCase& c : Cases()) {
+    const std::string key = c.data_name + std::string(ActivationName(c.activation));
+    if (!std::isnan(c.beta_min) && !firsts.count(key)) firsts[key] = &c;
+  }
+  ASSERT_EQ(firsts.size(), 4u);
+  for (const auto& [key, c] : firsts) {
+    const PatternSet patterns = ScoreMatchingNDPatterns(c->x, ScoreMatchingNDOptions{});
+    double lower = 0.0, upper = 0.0;
+    for (int coordinate = 0; coordinate < c->x.cols(); ++coordinate) {
+      const CoordinateThresholds t =
+          ScoreMatchingNDThresholds(c->x, patterns, c->activation, coordinate, 2e-2);
+      lower = std::max(lower, t.beta_min_lower);
+      upper = std::max(upper, t.beta_min_upper);
+    }
+    EXPECT_LE(lower, c->beta_min + 5e-7) << key;
+    EXPECT_GE(upper, c->beta_min - 5e-7) << key;
+    EXPECT_GT(lower, 0.5 * c->beta_min) << key;
+    std::cout << key << ": beta_min in [" << lower << ", " << upper << "], reference "
+              << c->beta_min << "\n";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(SmndJson, SMNDReferenceTest, ::testing::ValuesIn(Cases()),
+                         [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace convexscore

@@ -1,0 +1,108 @@
+#include "convexscore/programs/score_matching_nd.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "convexscore/data/portable_random.h"
+#include "testutil/random_points.h"
+#include "convexscore/data/sample1d.h"
+#include "convexscore/programs/score_matching_1d.h"
+
+namespace convexscore {
+namespace {
+
+using testutil::RandomPoints;
+
+// In one dimension architecture (a) is the univariate program: same optimal value.
+TEST(SMND, OneDimensionAgreesWithUnivariateProgram) {
+  const Eigen::MatrixXd x = RandomPoints(12, 1, 21);
+  std::vector<double> values(x.data(), x.data() + x.size());
+  for (Activation activation : {Activation::kRelu, Activation::kAbs}) {
+    for (double beta : {0.3, 0.6}) {
+      ScoreMatching1DOptions one;
+      one.activation = activation;
+      one.beta = beta;
+      const ScoreMatching1DResult reference = FitScoreMatching1D(MakeSample1D(values), one);
+      ASSERT_EQ(StatusName(reference.summary.status), "optimal");
+      ScoreMatchingNDOptions nd;
+      nd.activation = activation;
+      nd.beta = beta;
+      const ScoreMatchingNDResult result = FitScoreMatchingND(x, nd);
+      ASSERT_EQ(StatusName(result.summary.status), "optimal") << result.summary.message;
+      EXPECT_NEAR(result.summary.objective, reference.summary.objective,
+                  1e-8 * std::max(1.0, std::abs(reference.summary.objective)))
+          << ActivationName(activation) << " beta " << beta;
+    }
+  }
+}
+
+// Certificates on random plane data: gap, feasibility, and the reconstructed networks'
+// non-convex objective equal to the convex value.
+TEST(SMND, ReconstructedNetworksAttainTheCertifiedConvexValue) {
+  const Eigen::MatrixXd x = RandomPoints(10, 2, 22);
+  for (Activation activation : {Activation::kRelu, Activation::kAbs}) {
+    ScoreMatchingNDOptions options;
+    options.activation = activation;
+    options.beta = 0.6;
+    const ScoreMatchingNDResult result = FitScoreMatchingND(x, options);
+    ASSERT_EQ(StatusName(result.summary.status), "optimal") << result.summary.message;
+    EXPECT_EQ(result.patterns, 10 * 9 + 2);
+    EXPECT_EQ(result.pattern_method, PatternMethod::kExact);
+    for (const ConeGroupLassoSolution& s : result.coordinates) {
+      EXPECT_LE(std::abs(s.summary.relative_gap), 1e-10);
+      EXPECT_LE(s.certificate.dual_infeasibility, 1e-10);
+      EXPECT_LE(s.certificate.primal_infeasibility, 1e-10);
+    }
+    const double nonconvex = ScoreMatchingNDObjective(x, result.networks, activation, options.beta);
+    EXPECT_NEAR(nonconvex, result.summary.objective, 1e-8 * std::max(1.0, std::abs(nonconvex)));
+    // No network does better: random perturbations of the optimum stay above the convex value.
+    std::mt19937_64 engine(5);
+    for (int trial = 0; trial < 50; ++trial) {
+      std::vector<ScalarNetworkWeights> perturbed = result.networks;
+      for (ScalarNetworkWeights& net : perturbed) {
+        for (int j = 0; j < net.a.size(); ++j) {
+          net.a[j] += 0.05 * StandardNormal(engine);
+          net.b[j] += 0.05 * StandardNormal(engine);
+          for (int c = 0; c < net.w.cols(); ++c) net.w(j, c) += 0.05 * StandardNormal(engine);
+        }
+        net.output_bias += 0.05 * StandardNormal(engine);
+      }
+      EXPECT_GE(ScoreMatchingNDObjective(x, perturbed, activation, options.beta),
+                result.summary.objective - 1e-9);
+    }
+  }
+}
+
+// beta_max: at and above it the zero network is optimal (objective 0); just below, not.
+TEST(SMND, BetaMaxSeparatesTheZeroNetwork) {
+  const Eigen::MatrixXd x = RandomPoints(9, 2, 23);
+  ScoreMatchingNDOptions options;
+  const PatternSet patterns = ScoreMatchingNDPatterns(x, options);
+  double beta_max = 0.0;
+  for (int c = 0; c < 2; ++c)
+    beta_max = std::max(beta_max, ScoreMatchingNDBetaMax(x, patterns, Activation::kRelu, c));
+  EXPECT_GT(beta_max, 0.0);
+  options.beta = beta_max * 1.001;
+  const ScoreMatchingNDResult above = FitScoreMatchingND(x, options);
+  ASSERT_EQ(StatusName(above.summary.status), "optimal");
+  EXPECT_NEAR(above.summary.objective, 0.0, 1e-12);
+  options.beta = beta_max * 0.95;
+  const ScoreMatchingNDResult below = FitScoreMatchingND(x, options);
+  ASSERT_EQ(StatusName(below.summary.status), "optimal");
+  EXPECT_LT(below.summary.objective, -1e-6);
+}
+
+TEST(SMND, RejectsRankDeficientAndBadInput) {
+  Eigen::MatrixXd line(5, 2);
+  line << 0, 0, 1, 2, 2, 4, -1, -2, 3, 6;  // all points on one line
+  ScoreMatchingNDOptions options;
+  EXPECT_THROW(FitScoreMatchingND(line, options), Error);
+  options.beta = -1.0;
+  EXPECT_THROW(FitScoreMatchingND(RandomPoints(5, 2, 1), options), Error);
+}
+
+}  // namespace
+}  // namespace convexscore

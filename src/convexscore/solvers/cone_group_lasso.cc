@@ -1,0 +1,833 @@
+#include "convexscore/solvers/cone_group_lasso.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <Eigen/Eigenvalues>
+
+namespace convexscore {
+namespace {
+
+struct Block {
+  int k = 0;
+  int s = 0;  // 0: z_{k,+} (enters with +1), 1: z_{k,-} (enters with -1)
+  double sign() const { return s == 0 ? 1.0 : -1.0; }
+};
+
+Eigen::MatrixXd Augmented(const Eigen::MatrixXd& x) {
+  Eigen::MatrixXd xt(x.rows(), x.cols() + 1);
+  xt << x, Eigen::VectorXd::Ones(x.rows());
+  return xt;
+}
+
+// S_k: the gate on the data term. ReLU: D_k; abs: 2 D_k - I.
+Eigen::VectorXd GateOf(const PatternSet& patterns, int k, Activation gate) {
+  Eigen::VectorXd mask = patterns.Mask(k);
+  return gate == Activation::kRelu ? mask : (2.0 * mask.array() - 1.0).matrix();
+}
+
+// The cone rows of pattern k are (2 D_k - I) X~.
+Eigen::VectorXd ConeSignOf(const PatternSet& patterns, int k) {
+  return (2.0 * patterns.Mask(k).array() - 1.0).matrix();
+}
+
+// Lawson-Hanson non-negative least squares: min ||C mu - t|| over mu >= 0, C small in rows.
+Eigen::VectorXd NonNegativeLeastSquares(const Eigen::MatrixXd& c, const Eigen::VectorXd& t) {
+  const int p = static_cast<int>(c.cols());
+  Eigen::VectorXd mu = Eigen::VectorXd::Zero(p);
+  std::vector<char> passive(p, 0);
+  const double tol = 1e-14 * std::max(1.0, c.cwiseAbs().maxCoeff()) * std::max(1.0, t.norm());
+  Eigen::VectorXd resid = t;
+  for (int outer = 0; outer < 3 * p + 10; ++outer) {
+    const Eigen::VectorXd w = c.transpose() * resid;
+    int best = -1;
+    for (int i = 0; i < p; ++i)
+      if (!passive[i] && w[i] > tol && (best < 0 || w[i] > w[best])) best = i;
+    if (best < 0) break;
+    passive[best] = 1;
+    for (int inner = 0; inner < 3 * p + 10; ++inner) {
+      std::vector<int> idx;
+      for (int i = 0; i < p; ++i)
+        if (passive[i]) idx.push_back(i);
+      Eigen::MatrixXd cp(c.rows(), idx.size());
+      for (std::size_t j = 0; j < idx.size(); ++j) cp.col(j) = c.col(idx[j]);
+      const Eigen::VectorXd s = cp.colPivHouseholderQr().solve(t);
+      if ((s.array() > 0).all()) {
+        for (std::size_t j = 0; j < idx.size(); ++j) mu[idx[j]] = s[j];
+        break;
+      }
+      double alpha = 1.0;
+      for (std::size_t j = 0; j < idx.size(); ++j) {
+        if (s[j] <= 0) alpha = std::min(alpha, mu[idx[j]] / (mu[idx[j]] - s[j]));
+      }
+      for (std::size_t j = 0; j < idx.size(); ++j) {
+        mu[idx[j]] += alpha * (s[j] - mu[idx[j]]);
+        if (mu[idx[j]] <= 0) {
+          mu[idx[j]] = 0;
+          passive[idx[j]] = 0;
+        }
+      }
+      if (std::none_of(passive.begin(), passive.end(), [](char b) { return b != 0; })) break;
+    }
+    resid = t - c * mu;
+  }
+  return mu;
+}
+
+double Scale(const Eigen::MatrixXd& x) { return 1.0 + x.cwiseAbs().maxCoeff(); }
+
+}  // namespace
+
+namespace {
+
+// One attempt at psi with the bias row weighted by `weight_factor`: a heavy weight finds the
+// support, an exact solve on that support removes the weight's error, and a final adjustment
+// makes the bias row exact, so the value returned is attained by a feasible mu.
+double PatternDualNormWeighted(const Eigen::MatrixXd& x, const Eigen::VectorXd& sign,
+                               const Eigen::VectorXd& h, double weight_factor,
+                               double* bias_residual) {
+  const int n = static_cast<int>(x.rows()), d = static_cast<int>(x.cols());
+  const double weight = weight_factor * Scale(x);
+  Eigen::MatrixXd c(d + 1, n);
+  c.topRows(d) = (x.array().colwise() * sign.array()).matrix().transpose();
+  c.row(d) = weight * sign.transpose();
+  Eigen::VectorXd t(d + 1);
+  t << h.head(d), weight * h[d];
+  Eigen::VectorXd mu = NonNegativeLeastSquares(c, t);
+  std::vector<int> support;
+  for (int i = 0; i < n; ++i)
+    if (mu[i] > 0) support.push_back(i);
+  if (!support.empty()) {
+    const int p = static_cast<int>(support.size());
+    Eigen::MatrixXd b(d, p);
+    Eigen::VectorXd e(p);
+    for (int j = 0; j < p; ++j) {
+      b.col(j) = c.col(support[j]).head(d);
+      e[j] = sign[support[j]];
+    }
+    Eigen::MatrixXd kkt = Eigen::MatrixXd::Zero(p + 1, p + 1);
+    kkt.topLeftCorner(p, p) = b.transpose() * b;
+    kkt.topRightCorner(p, 1) = e;
+    kkt.bottomLeftCorner(1, p) = e.transpose();
+    Eigen::VectorXd rhs(p + 1);
+    rhs << b.transpose() * h.head(d), h[d];
+    const Eigen::VectorXd exact = kkt.completeOrthogonalDecomposition().solve(rhs);
+    if ((exact.head(p).array() >= 0).all() && exact.allFinite()) {
+      for (int j = 0; j < p; ++j) mu[support[j]] = exact[j];
+    }
+  }
+  // Make the bias row exact, so that the returned psi is attained by a feasible mu (a valid
+  // upper bound): either raise the multiplier of the shortest row of the needed sign, or shrink
+  // the multipliers of the other sign; keep whichever gives the smaller psi.
+  const double gap = h[d] - sign.dot(mu);
+  auto psi_of = [&](const Eigen::VectorXd& m) { return (h.head(d) - c.topRows(d) * m).norm(); };
+  if (gap != 0) {
+    Eigen::VectorXd best = mu;
+    double best_psi = std::numeric_limits<double>::infinity();
+    int fix = -1;
+    for (int i = 0; i < n; ++i) {
+      if (gap * sign[i] > 0 && (fix < 0 || x.row(i).norm() < x.row(fix).norm())) fix = i;
+    }
+    if (fix >= 0) {
+      Eigen::VectorXd raised = mu;
+      raised[fix] += std::abs(gap);
+      best_psi = psi_of(raised);
+      best = raised;
+    }
+    double other = 0.0;
+    for (int i = 0; i < n; ++i)
+      if (gap * sign[i] < 0) other += mu[i];
+    if (other > 0) {  // when other < |gap| this leaves the residual |gap| - other
+      Eigen::VectorXd shrunk = mu;
+      for (int i = 0; i < n; ++i)
+        if (gap * sign[i] < 0) shrunk[i] *= std::max(0.0, 1.0 - std::abs(gap) / other);
+      if (fix < 0 || psi_of(shrunk) < best_psi) best = shrunk;
+    }
+    mu = best;
+  }
+  const Eigen::VectorXd residual_w = h.head(d) - c.topRows(d) * mu;
+  *bias_residual = std::abs(h[d] - sign.dot(mu));
+  return residual_w.norm();
+}
+
+}  // namespace
+
+double PatternDualNorm(const Eigen::MatrixXd& x, const PatternSet& patterns, int k,
+                       const Eigen::VectorXd& h, double* bias_residual) {
+  const Eigen::VectorXd sign = ConeSignOf(patterns, k);
+  // Every attempt returns a value attained by a feasible mu (an upper bound on psi), so the
+  // smaller one is still valid; two weights find the exact support more often than one.
+  double best = std::numeric_limits<double>::infinity(), best_residual = 0.0;
+  for (double weight : {1e3, 1e5}) {
+    double residual = 0.0;
+    const double psi = PatternDualNormWeighted(x, sign, h, weight, &residual);
+    if (residual < best_residual || (residual == best_residual && psi < best) ||
+        !std::isfinite(best)) {
+      best = psi;
+      best_residual = residual;
+    }
+  }
+  if (bias_residual) *bias_residual = best_residual;
+  return best;
+}
+
+ConeGroupLassoCertificate EvaluateConeGroupLasso(const ConeGroupLassoProblem& problem,
+                                                 const Eigen::MatrixXd& positive,
+                                                 const Eigen::MatrixXd& negative) {
+  const PatternSet& patterns = *problem.patterns;
+  const int n = static_cast<int>(problem.x.rows()), d = static_cast<int>(problem.x.cols());
+  const int num_patterns = patterns.size();
+  const Eigen::MatrixXd xt = Augmented(problem.x);
+  const bool has_linear = problem.linear.size() > 0;
+  ConeGroupLassoCertificate cert;
+  Eigen::VectorXd fitted = Eigen::VectorXd::Zero(n);
+  double linear_term = 0.0, penalty = 0.0;
+  for (int k = 0; k < num_patterns; ++k) {
+    const Eigen::VectorXd v = positive.col(k) - negative.col(k);
+    for (const Eigen::MatrixXd* z : {&positive, &negative}) {
+      const Eigen::VectorXd zk = z->col(k);
+      if (zk.isZero(0.0)) continue;
+      penalty += problem.beta * zk.head(d).norm();
+      const Eigen::VectorXd rows = ConeSignOf(patterns, k).cwiseProduct(xt * zk);
+      for (int i = 0; i < n; ++i) {
+        const double violation = -rows[i] / (xt.row(i).norm() * zk.norm());
+        cert.primal_infeasibility = std::max(cert.primal_infeasibility, violation);
+      }
+    }
+    if (v.isZero(0.0)) continue;
+    fitted += GateOf(patterns, k, problem.gate).cwiseProduct(xt * v);
+    if (has_linear) linear_term += problem.linear.col(k).dot(v);
+  }
+  const Eigen::VectorXd r = fitted - problem.target;
+  const Eigen::VectorXd lambda = r / n;
+  cert.primal_objective = r.squaredNorm() / (2.0 * n) + linear_term + penalty;
+  cert.dual_objective = -0.5 * n * lambda.squaredNorm() - lambda.dot(problem.target);
+  cert.gap = cert.primal_objective - cert.dual_objective;
+  for (int k = 0; k < num_patterns; ++k) {
+    Eigen::VectorXd t = xt.transpose() * GateOf(patterns, k, problem.gate).cwiseProduct(lambda);
+    if (has_linear) t += problem.linear.col(k);
+    for (double s : {1.0, -1.0}) {
+      double bias_residual = 0.0;
+      const double psi = PatternDualNorm(problem.x, patterns, k, s * t, &bias_residual);
+      cert.worst_psi = std::max(cert.worst_psi, psi);
+      cert.bias_residual = std::max(cert.bias_residual, bias_residual);
+    }
+  }
+  cert.dual_infeasibility = std::max(0.0, cert.worst_psi - problem.beta) / problem.beta;
+  return cert;
+}
+
+namespace {
+
+// The working-set problem: blocks, their gates and cone signs, and the accelerated
+// augmented-Lagrangian iteration on them.
+class WorkingSetSolver {
+ public:
+  WorkingSetSolver(const ConeGroupLassoProblem& problem, std::vector<Block> blocks)
+      : problem_(problem), blocks_(std::move(blocks)), xt_(Augmented(problem.x)) {
+    n_ = static_cast<int>(problem.x.rows());
+    d_ = static_cast<int>(problem.x.cols());
+    const int m = static_cast<int>(blocks_.size());
+    gate_.resize(n_, m);
+    cone_.resize(n_, m);
+    linear_ = Eigen::MatrixXd::Zero(d_ + 1, m);
+    for (int b = 0; b < m; ++b) {
+      const Block& blk = blocks_[b];
+      gate_.col(b) = blk.sign() * GateOf(*problem.patterns, blk.k, problem.gate);
+      cone_.col(b) = ConeSignOf(*problem.patterns, blk.k);
+      if (problem.linear.size() > 0) linear_.col(b) = blk.sign() * problem.linear.col(blk.k);
+    }
+    // ||M_B||^2 = lambda_max((X~ X~^T) o (G G^T)); the cone rows of one block have norm ||X~||.
+    const Eigen::MatrixXd gram = (xt_ * xt_.transpose()).cwiseProduct(gate_ * gate_.transpose());
+    data_lipschitz_ = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(gram, Eigen::EigenvaluesOnly)
+                          .eigenvalues()
+                          .maxCoeff() /
+                      n_;
+    cone_lipschitz_ = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(
+                          xt_.transpose() * xt_, Eigen::EigenvaluesOnly)
+                          .eigenvalues()
+                          .maxCoeff();
+    multipliers_ = Eigen::MatrixXd::Zero(n_, m);
+    rho_ = std::max(data_lipschitz_, 1e-12) / cone_lipschitz_;
+  }
+
+  const std::vector<Block>& blocks() const { return blocks_; }
+
+  Eigen::VectorXd Fitted(const Eigen::MatrixXd& z) const {
+    return (gate_.array() * (xt_ * z).array()).rowwise().sum().matrix();
+  }
+
+  // Runs the augmented Lagrangian from z until the proximal-gradient residual and the cone
+  // violation are below `tolerance` (relative), or the step budget is spent. Returns the steps.
+  int Run(Eigen::MatrixXd& z, double tolerance, int max_steps, bool* diverged) {
+    const int m = static_cast<int>(blocks_.size());
+    int steps = 0;
+    double last_violation = std::numeric_limits<double>::infinity();
+    *diverged = false;
+    while (steps < max_steps) {
+      const double lipschitz = data_lipschitz_ + rho_ * cone_lipschitz_;
+      Eigen::MatrixXd y = z, z_prev = z;
+      double momentum = 1.0;
+      double residual = std::numeric_limits<double>::infinity();
+      const double scale = 1.0 + z.cwiseAbs().maxCoeff();
+      int inner = 0;
+      for (; inner < 20000 && steps < max_steps; ++inner, ++steps) {
+        const Eigen::MatrixXd grad = Gradient(y);
+        Eigen::MatrixXd next = y - grad / lipschitz;
+        for (int b = 0; b < m; ++b) {
+          const double nw = next.col(b).head(d_).norm();
+          const double shrink = nw > 0 ? std::max(0.0, 1.0 - problem_.beta / (lipschitz * nw)) : 0.0;
+          next.col(b).head(d_) *= shrink;
+        }
+        residual = lipschitz * (next - y).cwiseAbs().maxCoeff() /
+                   std::max(1.0, grad.cwiseAbs().maxCoeff());
+        // Gradient restart: drop the momentum when it points uphill.
+        const double uphill = ((y - next).array() * (next - z_prev).array()).sum();
+        const double next_momentum =
+            uphill > 0 ? 1.0 : 0.5 * (1.0 + std::sqrt(1.0 + 4.0 * momentum * momentum));
+        const double extrapolation = uphill > 0 ? 0.0 : (momentum - 1.0) / next_momentum;
+        y = next + extrapolation * (next - z_prev);
+        z_prev = next;
+        momentum = next_momentum;
+        if (residual <= tolerance) break;
+        if (!next.allFinite() || next.cwiseAbs().maxCoeff() > 1e12 * scale) {
+          *diverged = true;
+          z = next;
+          return steps;
+        }
+      }
+      z = z_prev;
+      const Eigen::MatrixXd rows = cone_.array() * (xt_ * z).array();
+      multipliers_ = (multipliers_ - rho_ * rows).cwiseMax(0.0);
+      // Relative to the largest block: a tiny block's own scale would make its rounding-level
+      // violation look large however large rho grows.
+      const double zscale = std::max(z.colwise().norm().maxCoeff(), 1e-300);
+      const double violation =
+          std::max(0.0, (-rows).maxCoeff()) / (zscale * std::sqrt(cone_lipschitz_));
+      if (violation <= tolerance && residual <= tolerance) break;
+      if (violation > 0.25 * last_violation) rho_ *= 5.0;
+      last_violation = violation;
+    }
+    return steps;
+  }
+
+ private:
+  Eigen::MatrixXd Gradient(const Eigen::MatrixXd& z) const {
+    const Eigen::MatrixXd products = xt_ * z;
+    const Eigen::VectorXd r =
+        (gate_.array() * products.array()).rowwise().sum().matrix() - problem_.target;
+    const Eigen::MatrixXd al =
+        (multipliers_.array() - rho_ * (cone_.array() * products.array())).cwiseMax(0.0);
+    return xt_.transpose() *
+               ((gate_.array().colwise() * (r.array() / n_)) - cone_.array() * al.array())
+                   .matrix() +
+           linear_;
+  }
+
+  const ConeGroupLassoProblem& problem_;
+  std::vector<Block> blocks_;
+  Eigen::MatrixXd xt_, gate_, cone_, linear_, multipliers_;
+  int n_ = 0, d_ = 0;
+  double data_lipschitz_ = 0.0, cone_lipschitz_ = 1.0, rho_ = 1.0;
+};
+
+// The polish: blocks with a nonzero weight part keep their tight cone rows as equalities
+// (z_b = N_b xi_b, N_b a basis of the null space of those rows); the full pattern's pure-bias
+// directions become one free constant; Newton's method solves the remaining smooth problem.
+class Polisher {
+ public:
+  Polisher(const ConeGroupLassoProblem& problem, const std::vector<Block>& blocks)
+      : problem_(problem), blocks_(blocks), xt_(Augmented(problem.x)) {
+    n_ = static_cast<int>(problem.x.rows());
+    d_ = static_cast<int>(problem.x.cols());
+  }
+
+  // Returns false when the structure could not be solved; z is then unchanged.
+  bool Polish(Eigen::MatrixXd& z, double tight_tolerance) const {
+    const int m = static_cast<int>(blocks_.size());
+    const double zscale = std::max(z.cwiseAbs().maxCoeff(), 1e-300);
+    std::vector<int> active;
+    std::vector<std::vector<int>> tight(m);
+    std::vector<Eigen::MatrixXd> basis(m);
+    Eigen::VectorXd free_gate = Eigen::VectorXd::Zero(n_);  // the pure-bias columns
+    double free_value = 0.0;
+    bool has_free = false;
+    for (int b = 0; b < m; ++b) {
+      const Eigen::VectorXd zb = z.col(b);
+      const double nw = zb.head(d_).norm();
+      const Block& blk = blocks_[b];
+      // Raising the bias of a full-pattern block keeps it in its cone, so the constant is free
+      // whenever the full pattern is in the working set (its pure-bias parts start it).
+      const bool full = problem_.patterns->ActiveCount(blk.k) == n_;
+      if (full && !has_free) {
+        has_free = true;
+        free_gate = GateOf(*problem_.patterns, blk.k, problem_.gate);
+      }
+      if (nw <= 1e-9 * zscale) {
+        if (full) free_value += blk.sign() * zb[d_];
+        continue;
+      }
+      active.push_back(b);
+    }
+    const Eigen::MatrixXd products = xt_ * z;
+    for (int b : active) {
+      const Eigen::VectorXd sign = ConeSignOf(*problem_.patterns, blocks_[b].k);
+      for (int i = 0; i < n_; ++i) {
+        if (sign[i] * products(i, b) <= tight_tolerance * xt_.row(i).norm() * z.col(b).norm())
+          tight[b].push_back(i);
+      }
+    }
+    for (int attempt = 0; attempt < 4; ++attempt) {
+      Eigen::MatrixXd candidate = z;
+      if (!SolveStructure(active, tight, has_free, free_gate, free_value, candidate)) return false;
+      // Rows that the Newton point violates join the tight set; then solve again.
+      bool added = false;
+      const Eigen::MatrixXd cand_products = xt_ * candidate;
+      for (int b : active) {
+        const Eigen::VectorXd sign = ConeSignOf(*problem_.patterns, blocks_[b].k);
+        for (int i = 0; i < n_; ++i) {
+          if (sign[i] * cand_products(i, b) < -1e-12 * xt_.row(i).norm() * candidate.col(b).norm() &&
+              std::find(tight[b].begin(), tight[b].end(), i) == tight[b].end()) {
+            tight[b].push_back(i);
+            added = true;
+          }
+        }
+      }
+      if (!added) {
+        z = candidate;
+        return true;
+      }
+    }
+    return false;
+  }
+
+ private:
+  bool SolveStructure(const std::vector<int>& active, const std::vector<std::vector<int>>& tight,
+                      bool has_free, const Eigen::VectorXd& free_gate, double free_value,
+                      Eigen::MatrixXd& z) const {
+    // Columns of the reduced design: each active block's basis mapped through S_k X~.
+    std::vector<Eigen::MatrixXd> bases;
+    std::vector<int> offsets;
+    int dim = 0;
+    for (int b : active) {
+      Eigen::MatrixXd rows(tight[b].size(), d_ + 1);
+      for (std::size_t j = 0; j < tight[b].size(); ++j) rows.row(j) = xt_.row(tight[b][j]);
+      Eigen::MatrixXd basis;
+      if (rows.rows() == 0) {
+        basis = Eigen::MatrixXd::Identity(d_ + 1, d_ + 1);
+      } else {
+        Eigen::JacobiSVD<Eigen::MatrixXd> svd(rows, Eigen::ComputeFullV);
+        const Eigen::VectorXd sv = svd.singularValues();
+        int rank = 0;
+        for (int j = 0; j < sv.size(); ++j)
+          if (sv[j] > 1e-10 * sv[0]) ++rank;
+        basis = svd.matrixV().rightCols(d_ + 1 - rank);
+      }
+      bases.push_back(basis);
+      offsets.push_back(dim);
+      dim += static_cast<int>(basis.cols());
+    }
+    const int free_index = dim;
+    if (has_free) ++dim;
+    if (dim == 0) return false;
+    Eigen::MatrixXd design(n_, dim);
+    Eigen::VectorXd lin = Eigen::VectorXd::Zero(dim);
+    Eigen::VectorXd xi(dim);
+    for (std::size_t a = 0; a < active.size(); ++a) {
+      const Block& blk = blocks_[active[a]];
+      const Eigen::VectorXd gate = blk.sign() * GateOf(*problem_.patterns, blk.k, problem_.gate);
+      const Eigen::MatrixXd& basis = bases[a];
+      design.middleCols(offsets[a], basis.cols()) =
+          (xt_ * basis).array().colwise() * gate.array();
+      if (problem_.linear.size() > 0)
+        lin.segment(offsets[a], basis.cols()) =
+            blk.sign() * basis.transpose() * problem_.linear.col(blk.k);
+      xi.segment(offsets[a], basis.cols()) = basis.transpose() * z.col(active[a]);
+    }
+    if (has_free) {
+      design.col(free_index) = free_gate;
+      xi[free_index] = free_value;
+    }
+    auto objective = [&](const Eigen::VectorXd& v) {
+      double value = (design * v - problem_.target).squaredNorm() / (2.0 * n_) + lin.dot(v);
+      for (std::size_t a = 0; a < active.size(); ++a)
+        value += problem_.beta *
+                 (bases[a].topRows(d_) * v.segment(offsets[a], bases[a].cols())).norm();
+      return value;
+    };
+    const Eigen::MatrixXd data_hessian = design.transpose() * design / n_;
+    double current = objective(xi);
+    for (int iter = 0; iter < 100; ++iter) {
+      Eigen::VectorXd grad = design.transpose() * (design * xi - problem_.target) / n_ + lin;
+      Eigen::MatrixXd hessian = data_hessian;
+      for (std::size_t a = 0; a < active.size(); ++a) {
+        const int cols = static_cast<int>(bases[a].cols());
+        const Eigen::MatrixXd wb = bases[a].topRows(d_);
+        const Eigen::VectorXd u = wb * xi.segment(offsets[a], cols);
+        const double nu = u.norm();
+        if (nu <= 1e-14 * (1.0 + xi.cwiseAbs().maxCoeff())) return false;  // the block vanishes
+        grad.segment(offsets[a], cols) += problem_.beta * wb.transpose() * u / nu;
+        const Eigen::MatrixXd curvature =
+            (Eigen::MatrixXd::Identity(d_, d_) - u * u.transpose() / (nu * nu)) / nu;
+        hessian.block(offsets[a], offsets[a], cols, cols) +=
+            problem_.beta * wb.transpose() * curvature * wb;
+      }
+      // A tiny ridge keeps the step defined when the optimum is not unique.
+      hessian.diagonal().array() += 1e-13 * (1.0 + hessian.diagonal().cwiseAbs().maxCoeff());
+      const Eigen::VectorXd step = -hessian.ldlt().solve(grad);
+      const double decrement = -grad.dot(step);
+      if (!(decrement >= 0) || !step.allFinite()) return false;
+      if (decrement <= 1e-28 * (1.0 + std::abs(current))) break;
+      double t = 1.0;
+      bool moved = false;
+      for (int ls = 0; ls < 40; ++ls, t *= 0.5) {
+        const Eigen::VectorXd trial = xi + t * step;
+        const double value = objective(trial);
+        if (value <= current - 1e-4 * t * decrement ||
+            (value <= current && t * step.cwiseAbs().maxCoeff() <=
+                                     1e-14 * (1.0 + xi.cwiseAbs().maxCoeff()))) {
+          xi = trial;
+          current = value;
+          moved = true;
+          break;
+        }
+      }
+      if (!moved) break;
+    }
+    // Write back: inactive blocks become zero; the free constant goes to the full pattern's
+    // block of the matching sign.
+    z.setZero();
+    for (std::size_t a = 0; a < active.size(); ++a)
+      z.col(active[a]) = bases[a] * xi.segment(offsets[a], bases[a].cols());
+    if (has_free) {
+      const double value = xi[free_index];
+      for (std::size_t b = 0; b < blocks_.size(); ++b) {
+        const Block& blk = blocks_[b];
+        if (problem_.patterns->ActiveCount(blk.k) != n_) continue;
+        if (blk.sign() * value >= 0) {
+          z(d_, b) += std::abs(value);
+          return true;
+        }
+      }
+      return false;  // the working set lacks the full pattern's block of that sign
+    }
+    return true;
+  }
+
+  const ConeGroupLassoProblem& problem_;
+  const std::vector<Block>& blocks_;
+  Eigen::MatrixXd xt_;
+  int n_ = 0, d_ = 0;
+};
+
+void Validate(const ConeGroupLassoProblem& problem) {
+  if (problem.patterns == nullptr) throw Error("cone group lasso: no patterns");
+  const int n = static_cast<int>(problem.x.rows()), d = static_cast<int>(problem.x.cols());
+  if (n < 1 || d < 1) throw Error("cone group lasso: empty data");
+  if (problem.patterns->points() != n) throw Error("cone group lasso: patterns of other data");
+  if (problem.target.size() != n) throw Error("cone group lasso: target size differs from n");
+  if (problem.linear.size() > 0 &&
+      (problem.linear.rows() != d + 1 || problem.linear.cols() != problem.patterns->size()))
+    throw Error("cone group lasso: the linear term must be (d+1) x K");
+  if (!problem.x.allFinite() || !problem.target.allFinite() || !problem.linear.allFinite())
+    throw Error("cone group lasso: non-finite input");
+  if (!(problem.beta > 0) || !std::isfinite(problem.beta))
+    throw Error("cone group lasso: beta must be finite and positive");
+}
+
+bool Certified(const ConeGroupLassoCertificate& cert, const ConeGroupLassoOptions& options) {
+  const double scale = std::max(1.0, std::abs(cert.primal_objective));
+  return std::abs(cert.gap) <= options.gap_tolerance * scale &&
+         cert.primal_infeasibility <= options.feasibility_tolerance &&
+         cert.dual_infeasibility <= options.feasibility_tolerance &&
+         cert.bias_residual <= options.feasibility_tolerance * scale;
+}
+
+double Badness(const ConeGroupLassoCertificate& cert) {
+  const double scale = std::max(1.0, std::abs(cert.primal_objective));
+  return std::max({std::abs(cert.gap) / scale, cert.primal_infeasibility, cert.dual_infeasibility,
+                   cert.bias_residual / scale});
+}
+
+}  // namespace
+
+ConeGroupLassoSolution SolveConeGroupLasso(const ConeGroupLassoProblem& problem,
+                                           const ConeGroupLassoOptions& options,
+                                           const ConeGroupLassoSolution* warm_start) {
+  Validate(problem);
+  const auto start = std::chrono::steady_clock::now();
+  const PatternSet& patterns = *problem.patterns;
+  const int num_patterns = patterns.size();
+  const int q = static_cast<int>(problem.x.cols()) + 1;
+  const int n = static_cast<int>(problem.x.rows());
+  const Eigen::MatrixXd xt = Augmented(problem.x);
+
+  ConeGroupLassoSolution out;
+  out.positive = Eigen::MatrixXd::Zero(q, num_patterns);
+  out.negative = Eigen::MatrixXd::Zero(q, num_patterns);
+  if (warm_start && warm_start->positive.rows() == q && warm_start->positive.cols() == num_patterns) {
+    out.positive = warm_start->positive;
+    out.negative = warm_start->negative;
+  }
+  // The working set: every block when there are few, else the nonzero blocks, the full
+  // pattern, and the most violated blocks at the starting point.
+  std::vector<char> in_set(2 * static_cast<std::size_t>(num_patterns), 0);
+  std::vector<Block> blocks;
+  auto add = [&](int k, int s) {
+    if (!in_set[2 * k + s]) {
+      in_set[2 * k + s] = 1;
+      blocks.push_back({k, s});
+    }
+  };
+  const bool all_blocks = 2 * num_patterns <= 4 * options.working_set_batch + 200;
+  for (int k = 0; k < num_patterns; ++k) {
+    const bool full = patterns.ActiveCount(k) == n;
+    const bool empty = patterns.ActiveCount(k) == 0;
+    if (empty && problem.gate == Activation::kRelu) continue;  // contributes nothing
+    for (int s = 0; s < 2; ++s) {
+      const bool nonzero = !(s == 0 ? out.positive : out.negative).col(k).isZero(0.0);
+      if (all_blocks || full || nonzero) add(k, s);
+    }
+  }
+
+  auto price = [&](const Eigen::VectorXd& fitted, int limit) {
+    const Eigen::VectorXd lambda = (fitted - problem.target) / n;
+    std::vector<std::pair<double, Block>> violated;
+    for (int k = 0; k < num_patterns; ++k) {
+      if (in_set[2 * k] && in_set[2 * k + 1]) continue;
+      Eigen::VectorXd t = xt.transpose() * GateOf(patterns, k, problem.gate).cwiseProduct(lambda);
+      if (problem.linear.size() > 0) t += problem.linear.col(k);
+      for (int s = 0; s < 2; ++s) {
+        if (in_set[2 * k + s]) continue;
+        const double psi = PatternDualNorm(problem.x, patterns, k, s == 0 ? t : Eigen::VectorXd(-t));
+        if (psi > problem.beta * (1.0 + options.feasibility_tolerance))
+          violated.push_back({psi, Block{k, s}});
+      }
+    }
+    std::sort(violated.begin(), violated.end(),
+              [](const auto& a, const auto& b) { return a.first > b.first; });
+    int added = 0;
+    for (const auto& [psi, blk] : violated) {
+      if (added++ >= limit) break;
+      add(blk.k, blk.s);
+    }
+    return added;
+  };
+  auto fitted_of = [&](const Eigen::MatrixXd& pos, const Eigen::MatrixXd& neg) {
+    Eigen::VectorXd f = Eigen::VectorXd::Zero(n);
+    for (int k = 0; k < num_patterns; ++k) {
+      const Eigen::VectorXd v = pos.col(k) - neg.col(k);
+      if (!v.isZero(0.0)) f += GateOf(patterns, k, problem.gate).cwiseProduct(xt * v);
+    }
+    return f;
+  };
+  if (!all_blocks) price(fitted_of(out.positive, out.negative), options.working_set_batch);
+
+  double tolerance = 1e-6;
+  int steps_used = 0;
+  ConeGroupLassoCertificate best_cert;
+  bool have_cert = false;
+  for (int round = 0; round < options.max_rounds; ++round) {
+    out.rounds = round + 1;
+    WorkingSetSolver solver(problem, blocks);
+    const int m = static_cast<int>(blocks.size());
+    Eigen::MatrixXd z(q, m);
+    for (int b = 0; b < m; ++b)
+      z.col(b) = (blocks[b].s == 0 ? out.positive : out.negative).col(blocks[b].k);
+    bool diverged = false;
+    steps_used += solver.Run(z, tolerance, std::max(1, options.max_iterations - steps_used),
+                             &diverged);
+    auto scatter = [&](const Eigen::MatrixXd& zz, Eigen::MatrixXd& pos, Eigen::MatrixXd& neg) {
+      pos.setZero(q, num_patterns);
+      neg.setZero(q, num_patterns);
+      for (int b = 0; b < m; ++b)
+        (blocks[b].s == 0 ? pos : neg).col(blocks[b].k) = zz.col(b);
+    };
+    if (diverged) {
+      scatter(z, out.positive, out.negative);
+      out.summary.status = SolveStatus::kUnbounded;
+      out.summary.message =
+          "the iterates diverge: the objective appears unbounded below (not certified here)";
+      break;
+    }
+    Eigen::MatrixXd pos, neg;
+    scatter(z, pos, neg);
+    ConeGroupLassoCertificate cert = EvaluateConeGroupLasso(problem, pos, neg);
+    if (options.polish) {
+      Eigen::MatrixXd zp = z;
+      if (Polisher(problem, blocks).Polish(zp, std::max(10.0 * tolerance, 1e-9))) {
+        Eigen::MatrixXd ppos, pneg;
+        scatter(zp, ppos, pneg);
+        const ConeGroupLassoCertificate pcert = EvaluateConeGroupLasso(problem, ppos, pneg);
+        if (Badness(pcert) < Badness(cert)) {
+          cert = pcert;
+          pos = ppos;
+          neg = pneg;
+          out.summary.polished = true;
+        }
+      }
+    }
+    if (!have_cert || Badness(cert) <= Badness(best_cert)) {
+      best_cert = cert;
+      have_cert = true;
+      out.positive = pos;
+      out.negative = neg;
+    }
+    if (Certified(best_cert, options)) {
+      out.summary.status = SolveStatus::kOptimal;
+      break;
+    }
+    const int added = all_blocks ? 0 : price(fitted_of(out.positive, out.negative),
+                                             options.working_set_batch);
+    if (added == 0) tolerance = std::max(tolerance * 1e-2, 1e-14);
+    if (steps_used >= options.max_iterations) break;
+  }
+  out.certificate = have_cert ? best_cert : EvaluateConeGroupLasso(problem, out.positive, out.negative);
+  out.fitted = fitted_of(out.positive, out.negative);
+  out.working_set = static_cast<int>(blocks.size());
+  out.summary.objective = out.certificate.primal_objective;
+  out.summary.dual_objective = out.certificate.dual_objective;
+  out.summary.duality_gap = out.certificate.gap;
+  out.summary.relative_gap =
+      out.certificate.gap / std::max(1.0, std::abs(out.certificate.primal_objective));
+  out.summary.kkt_residual = Badness(out.certificate);
+  out.summary.iterations = steps_used;
+  out.summary.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (out.summary.status != SolveStatus::kUnbounded && out.summary.status != SolveStatus::kOptimal) {
+    out.summary.message = "stopped before the certificate met the tolerances";
+  }
+  return out;
+}
+
+}  // namespace convexscore
+
+namespace convexscore {
+
+namespace {
+
+RecessionDirection RepairOnce(const ConeGroupLassoProblem& problem,
+                              const Eigen::MatrixXd& positive, const Eigen::MatrixXd& negative) {
+  const PatternSet& patterns = *problem.patterns;
+  const int n = static_cast<int>(problem.x.rows()), d = static_cast<int>(problem.x.cols());
+  const int num_patterns = patterns.size();
+  const Eigen::MatrixXd xt = Augmented(problem.x);
+  RecessionDirection out;
+  out.positive = Eigen::MatrixXd::Zero(d + 1, num_patterns);
+  out.negative = out.positive;
+  const double zscale = std::max(positive.cwiseAbs().maxCoeff(), negative.cwiseAbs().maxCoeff());
+  if (!(zscale > 0) || !std::isfinite(zscale)) return out;
+  // Columns of the restricted data map: each kept block's null-space basis through S_k X~,
+  // and the constant (the full pattern's pure bias) when the full pattern is present.
+  std::vector<std::pair<Block, Eigen::MatrixXd>> kept;
+  std::vector<Eigen::MatrixXd> columns;
+  int full = -1;
+  for (int k = 0; k < num_patterns; ++k)
+    if (patterns.ActiveCount(k) == n) full = k;
+  int dim = 0;
+  Eigen::VectorXd xi0;
+  std::vector<double> start;
+  for (int k = 0; k < num_patterns; ++k) {
+    const Eigen::VectorXd sign = ConeSignOf(patterns, k);
+    const Eigen::VectorXd gate = GateOf(patterns, k, problem.gate);
+    for (int s = 0; s < 2; ++s) {
+      const Eigen::VectorXd z = (s == 0 ? positive : negative).col(k);
+      if (z.head(d).norm() <= 1e-6 * zscale) continue;
+      const Eigen::VectorXd rows = sign.cwiseProduct(xt * z);
+      std::vector<int> tight;
+      for (int i = 0; i < n; ++i)
+        if (rows[i] <= 1e-6 * xt.row(i).norm() * z.norm()) tight.push_back(i);
+      Eigen::MatrixXd basis = Eigen::MatrixXd::Identity(d + 1, d + 1);
+      if (!tight.empty()) {
+        Eigen::MatrixXd a(tight.size(), d + 1);
+        for (std::size_t j = 0; j < tight.size(); ++j) a.row(j) = xt.row(tight[j]);
+        Eigen::JacobiSVD<Eigen::MatrixXd> svd(a, Eigen::ComputeFullV);
+        int rank = 0;
+        for (int j = 0; j < svd.singularValues().size(); ++j)
+          if (svd.singularValues()[j] > 1e-10 * svd.singularValues()[0]) ++rank;
+        basis = svd.matrixV().rightCols(d + 1 - rank);
+      }
+      if (basis.cols() == 0) continue;
+      const double sgn = s == 0 ? 1.0 : -1.0;
+      columns.push_back(sgn * ((xt * basis).array().colwise() * gate.array()).matrix());
+      const Eigen::VectorXd coords = basis.transpose() * z;
+      for (int j = 0; j < coords.size(); ++j) start.push_back(coords[j]);
+      kept.push_back({Block{k, s}, basis});
+      dim += static_cast<int>(basis.cols());
+    }
+  }
+  if (kept.empty()) return out;
+  const bool with_constant = full >= 0;
+  Eigen::MatrixXd design(n, dim + (with_constant ? 1 : 0));
+  int offset = 0;
+  for (const Eigen::MatrixXd& c : columns) {
+    design.middleCols(offset, c.cols()) = c;
+    offset += static_cast<int>(c.cols());
+  }
+  xi0 = Eigen::Map<Eigen::VectorXd>(start.data(), dim);
+  Eigen::VectorXd xi(design.cols());
+  xi.head(dim) = xi0;
+  if (with_constant) {
+    design.col(dim) = GateOf(patterns, full, problem.gate);
+    xi[dim] = 0.0;
+  }
+  // The nearest point of the null space: xi - pinv(design) design xi.
+  xi -= design.completeOrthogonalDecomposition().solve(design * xi);
+  offset = 0;
+  double norm = 0.0, linear = 0.0;
+  for (const auto& [blk, basis] : kept) {
+    const Eigen::VectorXd z = basis * xi.segment(offset, basis.cols());
+    offset += static_cast<int>(basis.cols());
+    (blk.s == 0 ? out.positive : out.negative).col(blk.k) += z;
+  }
+  if (with_constant) {
+    const double c = xi[dim];
+    (c >= 0 ? out.positive : out.negative)(d, full) += std::abs(c);
+  }
+  Eigen::VectorXd fitted = Eigen::VectorXd::Zero(n);
+  for (int k = 0; k < num_patterns; ++k) {
+    const Eigen::VectorXd sign = ConeSignOf(patterns, k);
+    for (int s = 0; s < 2; ++s) {
+      const Eigen::VectorXd z = (s == 0 ? out.positive : out.negative).col(k);
+      if (z.isZero(0.0)) continue;
+      norm += z.head(d).norm();
+      const double sgn = s == 0 ? 1.0 : -1.0;
+      if (problem.linear.size() > 0) linear += sgn * problem.linear.col(k).dot(z);
+      fitted += sgn * GateOf(patterns, k, problem.gate).cwiseProduct(xt * z);
+      const Eigen::VectorXd rows = sign.cwiseProduct(xt * z);
+      for (int i = 0; i < n; ++i)
+        out.cone_violation =
+            std::max(out.cone_violation, -rows[i] / (xt.row(i).norm() * z.norm()));
+    }
+  }
+  if (!(norm > 0)) return out;
+  const double xnorm = xt.norm();
+  out.positive /= norm;
+  out.negative /= norm;
+  out.ratio = -linear / norm;
+  out.data_residual = fitted.norm() / (norm * xnorm);
+  out.valid = out.cone_violation <= 1e-12 && out.data_residual <= 1e-12;
+  return out;
+}
+
+}  // namespace
+
+RecessionDirection RepairRecessionDirection(const ConeGroupLassoProblem& problem,
+                                            const Eigen::MatrixXd& positive,
+                                            const Eigen::MatrixXd& negative) {
+  Validate(problem);
+  // Rows the projection pushes below zero count as tight in the next pass (they are negative),
+  // so repeating the repair on its own output closes the structure.
+  RecessionDirection direction = RepairOnce(problem, positive, negative);
+  for (int pass = 0; pass < 8 && !direction.valid; ++pass) {
+    if (direction.positive.isZero(0.0) && direction.negative.isZero(0.0)) break;
+    direction = RepairOnce(problem, direction.positive, direction.negative);
+  }
+  return direction;
+}
+
+}  // namespace convexscore
