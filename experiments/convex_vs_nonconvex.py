@@ -257,13 +257,14 @@ def markdown(config, rows, sample_rows, elapsed):
     return "\n".join(lines)
 
 
-def write_section(section):
+def write_section(section, heading=HEADING):
+    """Replaces the section that starts with `heading` in docs/results.md, or appends it."""
     path = os.path.join(ROOT, "docs", "results.md")
     with open(path) as f:
         text = f.read()
-    start = text.find(HEADING)
+    start = text.find(heading)
     if start >= 0:
-        end = text.find("\n## ", start + len(HEADING))
+        end = text.find("\n## ", start + len(heading))
         text = text[:start] + section + ("" if end < 0 else text[end + 1:])
     else:
         text = text.rstrip("\n") + "\n\n" + section
@@ -271,18 +272,25 @@ def write_section(section):
         f.write(text)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def parse_command_line(doc):
+    """The studies' command line: --quick (a small run that prints and writes nothing).
+    Exits when the program is not built. Returns True for --quick."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small run; print, do not write")
     args = parser.parse_args()
     if not os.access(CLI, os.X_OK):
         sys.exit("build the program first: %s not found" % CLI)
-    config = QUICK if args.quick else FULL
+    return args.quick
+
+
+def main():
+    quick = parse_command_line(__doc__)
+    config = QUICK if quick else FULL
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="convex-vs-nonconvex-") as work:
         rows, sample_rows = study(config, work)
     section = markdown(config, rows, sample_rows, time.perf_counter() - started)
-    if args.quick:
+    if quick:
         print(section)
     else:
         write_section(section)

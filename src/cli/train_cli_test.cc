@@ -143,6 +143,41 @@ TEST_F(TrainCliTest, StartsFromAFitsModelFile) {
                      "--width M is required");
 }
 
+// `fit --objective dsm` writes a noise-levels file; train starts from its model at --sigma,
+// and with the same --copies and the level's noise seed (fit's --noise-seed plus the level
+// index) that model is the optimum of the same objective.
+TEST_F(TrainCliTest, StartsFromTheMatchingLevelOfADsmFit) {
+  const std::string data = std::string(kGenerate) + "--activation relu --beta 0.05 ";
+  ASSERT_EQ(Run("fit " + data + "--objective dsm --sigmas 0.5,0.1 --copies 3 --noise-seed 7 "
+                "--quiet --out levels.json")
+                .exit_code,
+            0);
+  const nlohmann::json levels = ReadModel("levels.json");
+  for (int l = 0; l < 2; ++l) {
+    const double sigma = l == 0 ? 0.5 : 0.1;
+    SCOPED_TRACE("sigma " + std::to_string(sigma));
+    const nlohmann::json& level = levels["noise_levels"][l];
+    ASSERT_EQ(level["settings"]["noise_seed"], 7 + l);
+    const RunResult run =
+        Run("train " + data + "--objective dsm --sigma " + (l == 0 ? "0.5" : "0.1") +
+            " --copies 3 --noise-seed " + std::to_string(7 + l) +
+            " --init-model levels.json --optimizer gd --lr 1e-12 --epochs 1 --quiet "
+            "--out trained.json");
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    const nlohmann::json trained = ReadModel("trained.json");
+    EXPECT_EQ(trained["training"]["width"], level["network"]["neurons"].size());
+    const double optimum = level["objective"].get<double>();
+    EXPECT_NEAR(trained["training"]["initial_objective"].get<double>(), optimum,
+                1e-9 * optimum);
+  }
+  ExpectCleanFailure("train " + data + "--objective dsm --sigma 0.2 --copies 3 --init-model "
+                     "levels.json --lr 0.1 --epochs 1 --out other.json",
+                     "has no model at sigma 0.2 (its noise levels: 0.5, 0.1)");
+  ExpectCleanFailure("train " + data + "--objective sm --init-model levels.json --lr 0.1 "
+                     "--epochs 1 --out other.json",
+                     "holds denoising models at noise levels 0.5, 0.1");
+}
+
 TEST_F(TrainCliTest, HelpNamesTheOptions) {
   const RunResult help = Run("train --help");
   EXPECT_EQ(help.exit_code, 0);

@@ -13,6 +13,7 @@
 #include "convexscore/data/denoising_data.h"
 #include "convexscore/io/atomic_file.h"
 #include "convexscore/io/model_json.h"
+#include "convexscore/io/noise_levels_json.h"
 #include "convexscore/io/numbers.h"
 #include "convexscore/io/progress_display.h"
 #include "convexscore/training/nonconvex_training_1d.h"
@@ -41,6 +42,27 @@ double ParsePositive(std::string_view option, const std::string& text) {
 }
 
 std::string Number(double value) { return FormatDouble(value, 12); }
+
+// The network to start from: a single-model file (from fit or train) or, for a noise-levels
+// file (from fit --objective dsm), its model at the --sigma being trained, which is the convex
+// optimum of the same DSM objective when --copies and --noise-seed also match.
+Network1D LoadStartNetwork(const std::string& file, bool denoising, double sigma) {
+  const nlohmann::json document = ReadModelFile(file);
+  const std::string source = "file " + file;
+  if (!HasNoiseLevels(document)) return LoadNetwork1D(document, source);
+  std::vector<NoiseLevelModel1D> levels = LoadNoiseLevels1D(document, source);
+  std::string sigmas;
+  for (const NoiseLevelModel1D& level : levels) {
+    if (denoising && level.sigma == sigma) return std::move(level.network);
+    sigmas += (sigmas.empty() ? "" : ", ") + FormatDouble(level.sigma);
+  }
+  if (!denoising) {
+    throw Error("--init-model: " + file + " holds denoising models at noise levels " + sigmas +
+                "; start sm training from a single-model file");
+  }
+  throw Error("--init-model: " + file + " has no model at sigma " + FormatDouble(sigma) +
+              " (its noise levels: " + sigmas + ")");
+}
 
 }  // namespace
 
@@ -95,7 +117,8 @@ CLI::App* AddTrainCommand(CLI::App& app, TrainArgs& args) {
       ->option_text("S");
   train->add_option("--init-model", args.init_model,
                     "start from the network of this model file (from fit or train) instead of "
-                    "a random one; its width is used")
+                    "a random one; its width is used (a noise-levels file from fit --objective "
+                    "dsm: its model at --sigma)")
       ->option_text("MODEL.json");
   train->add_option("--history-every", args.history_every,
                     "record the objective every K epochs in the model file (default " +
@@ -144,7 +167,7 @@ int RunTrain(const TrainArgs& args) {
 
   std::optional<Network1D> start;
   if (!args.init_model.empty()) {
-    start = LoadNetwork1DFile(args.init_model);
+    start = LoadStartNetwork(args.init_model, denoising, sigma);
     const int width = static_cast<int>(start->neurons.size());
     if (start->activation != options.activation) {
       throw Error("--init-model: " + args.init_model + " has activation " +
