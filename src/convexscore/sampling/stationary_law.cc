@@ -276,31 +276,77 @@ StationaryLaw1D::StationaryLaw1D(const PiecewiseLinear1D& score) : score_(score)
     // A Gaussian (the check above ensures a negative slope): reference at its mode.
     pieces_[0].reference = -pieces_[0].intercept / pieces_[0].slope;
   } else {
-    // F at the kinks, by the trapezoid rule (exact for linear f) from a reference kink where
-    // F = 0. The reference is moved to the kink where F is largest, so the values that matter
-    // carry the least accumulated rounding.
-    const auto log_at_kinks = [&](std::size_t reference) {
+    // F relative to an anchor point in piece `anchor_piece` (F = 0 there): at the kinks
+    // bounding that piece from its own formula, at the others by adding each piece's rise
+    // (exact for linear f) outward. Every value carries rounding of the size of the values
+    // added up between it and the anchor, so the anchor goes where F is largest: a kink, or
+    // the vertex inside a piece of negative slope. Each piece is then expanded about its end
+    // nearest the anchor. (Anchored far away, e.g. at a kink that training pushed out to 1e69,
+    // F near the data would be a difference of numbers of size 1e138.)
+    const auto rise = [&](std::size_t p, double from, double to) {
+      const Piece& piece = pieces_[p];
+      const double d = to - from;
+      return d * (piece.slope * from + piece.intercept + 0.5 * piece.slope * d);
+    };
+    const auto log_at_kinks = [&](std::size_t anchor_piece, double anchor) {
       std::vector<double> values(kink_count, 0.0);
-      const auto f = [&](std::size_t piece, double x) {
-        return pieces_[piece].slope * x + pieces_[piece].intercept;
-      };
-      for (std::size_t j = reference + 1; j < kink_count; ++j) {
-        values[j] =
-            values[j - 1] + 0.5 * (kinks[j] - kinks[j - 1]) * (f(j, kinks[j - 1]) + f(j, kinks[j]));
+      if (anchor_piece < kink_count) {
+        values[anchor_piece] = rise(anchor_piece, anchor, kinks[anchor_piece]);
       }
-      for (std::size_t j = reference; j-- > 0;) {
-        values[j] = values[j + 1] -
-                    0.5 * (kinks[j + 1] - kinks[j]) * (f(j + 1, kinks[j]) + f(j + 1, kinks[j + 1]));
+      for (std::size_t j = anchor_piece + 1; j < kink_count; ++j) {
+        values[j] = values[j - 1] + rise(j, kinks[j - 1], kinks[j]);
+      }
+      if (anchor_piece > 0) {
+        values[anchor_piece - 1] = rise(anchor_piece, anchor, kinks[anchor_piece - 1]);
+        for (std::size_t j = anchor_piece - 1; j-- > 0;) {
+          values[j] = values[j + 1] + rise(j + 1, kinks[j + 1], kinks[j]);
+        }
       }
       return values;
     };
-    std::vector<double> log_at = log_at_kinks(0);
-    log_at = log_at_kinks(
-        static_cast<std::size_t>(std::max_element(log_at.begin(), log_at.end()) - log_at.begin()));
+    // Where F is largest among the kinks and the interior vertices, given F at the kinks.
+    const auto largest = [&](const std::vector<double>& values, std::size_t& piece, double& point) {
+      const std::size_t best = static_cast<std::size_t>(
+          std::max_element(values.begin(), values.end()) - values.begin());
+      double best_value = values[best];
+      piece = best;  // kink `best` is the upper end of piece `best`
+      point = kinks[best];
+      for (std::size_t p = 0; p <= kink_count; ++p) {
+        const Piece& candidate = pieces_[p];
+        if (!(candidate.slope < 0.0)) continue;
+        const double vertex = -candidate.intercept / candidate.slope;
+        if (!(vertex > candidate.lower && vertex < candidate.upper)) continue;
+        const double value = p < kink_count ? values[p] + rise(p, kinks[p], vertex)
+                                            : values[p - 1] + rise(p, kinks[p - 1], vertex);
+        if (value > best_value) {
+          best_value = value;
+          piece = p;
+          point = vertex;
+        }
+      }
+    };
+    std::size_t anchor_piece = 0;
+    double anchor = kinks[0];
+    std::vector<double> log_at = log_at_kinks(anchor_piece, anchor);
+    // Each pass makes the values near its anchor accurate, and that is where the maximum is.
+    for (int pass = 0; pass < 3; ++pass) {
+      std::size_t piece = 0;
+      double point = 0.0;
+      largest(log_at, piece, point);
+      if (piece == anchor_piece && point == anchor) break;
+      anchor_piece = piece;
+      anchor = point;
+      log_at = log_at_kinks(anchor_piece, anchor);
+    }
     for (std::size_t p = 0; p <= kink_count; ++p) {
-      const std::size_t kink = p == 0 ? 0 : p - 1;
-      pieces_[p].reference = kinks[kink];
-      pieces_[p].log_at_reference = log_at[kink];
+      if (p == anchor_piece) {
+        pieces_[p].reference = anchor;
+        pieces_[p].log_at_reference = 0.0;
+      } else {
+        const std::size_t kink = p < anchor_piece ? p : p - 1;
+        pieces_[p].reference = kinks[kink];
+        pieces_[p].log_at_reference = log_at[kink];
+      }
     }
   }
 
@@ -337,13 +383,20 @@ StationaryLaw1D::StationaryLaw1D(const PiecewiseLinear1D& score) : score_(score)
       });
     }
   };
-  double mean = 0.0;
-  for_each_weighted_point([&](double x, double probability) { mean += x * probability; });
+  // Divided by the quadrature's own total mass, which differs from 1 (the closed-form
+  // normaliser) by rounding: far from the origin that difference would otherwise shift the
+  // mean by |mean| times it.
+  double mass = 0.0, mean = 0.0;
+  for_each_weighted_point([&](double x, double probability) {
+    mass += probability;
+    mean += x * probability;
+  });
+  mean /= mass;
   double variance = 0.0;
   for_each_weighted_point(
       [&](double x, double probability) { variance += (x - mean) * (x - mean) * probability; });
   mean_ = mean;
-  variance_ = variance;
+  variance_ = variance / mass;
 }
 
 std::size_t StationaryLaw1D::Locate(double x) const {

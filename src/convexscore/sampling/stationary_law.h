@@ -50,8 +50,8 @@ class StationaryLaw1D {
 
   double Mean() const { return mean_; }
   double Variance() const { return variance_; }
-  // log Z where the unnormalised log-density F is 0 at the kink where it is largest (at 0 for
-  // a score without kinks): reported for checks, not meaningful alone.
+  // log Z where the unnormalised log-density F is 0 where it is largest (a kink, or the vertex
+  // of a Gaussian piece): reported for checks, not meaningful alone.
   double LogNormaliser() const { return log_normaliser_; }
 
   // Independent draws by inversion: Quantile(u) with u uniform on (0, 1).

@@ -165,6 +165,23 @@ TEST(StationaryLawTest, FarAwayNarrowGaussianKeepsItsMoments) {
   EXPECT_NEAR(law.Quantile(Phi(-3.0)), m - 3e-3, 1e-15 * m);
 }
 
+TEST(StationaryLawTest, KinksFarFromTheMassDoNotSpoilIt) {
+  // Training can push units off the data: kinks at +-1e69 around a standard normal bulk. The
+  // outer pieces have other slopes (the score stays continuous). F at those kinks is about
+  // -5e137; expanded about them, F near 0 would be lost to cancellation.
+  PiecewiseLinear1D score;
+  const double far = 1e69;
+  score.kinks = {-far, far};
+  score.slopes = {-2.0, -1.0, -3.0};
+  score.intercepts = {-far, 0.0, 2.0 * far};  // continuous at both kinks
+  const StationaryLaw1D law(score);
+  EXPECT_NEAR(law.Mean(), 0.0, 1e-12);
+  EXPECT_NEAR(law.Variance(), 1.0, 1e-12);
+  EXPECT_NEAR(law.Cdf(0.0), 0.5, 1e-14);
+  EXPECT_NEAR(law.Density(0.0), 1.0 / std::sqrt(2.0 * std::numbers::pi), 1e-14);
+  EXPECT_NEAR(law.Quantile(Phi(1.5)), 1.5, 1e-12);
+}
+
 TEST(StationaryLawTest, ConstantTailsGiveTheLaplaceLaw) {
   // f(x) = +1 left of 0, -1 right of it: p(x) = exp(-|x|) / 2.
   PiecewiseLinear1D laplace;
