@@ -11,6 +11,7 @@
 #include "convexscore/data/denoising_data.h"
 #include "convexscore/data/generators.h"
 #include "convexscore/io/model_json.h"
+#include "convexscore/io/numbers.h"
 #include "convexscore/model/network1d.h"
 #include "convexscore/training/nonconvex_training_1d.h"
 #include "testutil/cli_runner.h"
@@ -176,6 +177,24 @@ TEST_F(TrainCliTest, StartsFromTheMatchingLevelOfADsmFit) {
   ExpectCleanFailure("train " + data + "--objective sm --init-model levels.json --lr 0.1 "
                      "--epochs 1 --out other.json",
                      "holds denoising models at noise levels 0.5, 0.1");
+}
+
+TEST_F(TrainCliTest, SeedIsTheRunsSeedWithDataFromAFile) {
+  // Issue 4's contract: `train --data FILE ... --seed S`. --seed seeds the initial weights
+  // unless --init-seed is given.
+  std::string csv = "x\n";
+  for (double v : Generate1D("gaussian", 40, 2)) csv += FormatDouble(v) + "\n";
+  work_.Write("data.csv", csv);
+  const std::string common =
+      "train --data data.csv --objective sm --activation relu --width 6 --beta 0.1 "
+      "--optimizer gd --lr 0.05 --epochs 20 --quiet ";
+  for (const char* run : {"--seed 3 --out a.json", "--seed 3 --out b.json",
+                          "--seed 4 --out c.json", "--seed 4 --init-seed 3 --out d.json"}) {
+    ASSERT_EQ(Run(common + run).exit_code, 0) << run;
+  }
+  EXPECT_EQ(ReadModel("a.json")["network"], ReadModel("b.json")["network"]);
+  EXPECT_NE(ReadModel("a.json")["network"], ReadModel("c.json")["network"]);
+  EXPECT_EQ(ReadModel("a.json")["network"], ReadModel("d.json")["network"]);
 }
 
 TEST_F(TrainCliTest, HelpNamesTheOptions) {

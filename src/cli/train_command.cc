@@ -72,6 +72,12 @@ CLI::App* AddTrainCommand(CLI::App& app, TrainArgs& args) {
       "Train the same two-layer score network by gradient descent or Adam on the non-convex "
       "objective (no certificate; compare with `fit`)");
   AddDataOptions(*train, args.data);
+  // --seed is the run's seed (issue 4's contract): it seeds the generator with --generate and
+  // the initial weights unless --init-seed is given, so it is allowed with --data too.
+  CLI::Option* seed = train->get_option("--seed");
+  seed->remove_needs(train->get_option("--generate"));
+  seed->description("seed of the run: the generator's (with --generate) and, unless --init-seed "
+                    "is given, the initial weights' and minibatch order's (default 1)");
   train->add_option("--objective", args.objective,
                     "sm: score matching on the data; dsm: denoising score matching on noisy "
                     "copies (required)")
@@ -112,8 +118,7 @@ CLI::App* AddTrainCommand(CLI::App& app, TrainArgs& args) {
   train->add_option("--batch", args.batch, "minibatch size, >= 1 (default: full batch)")
       ->option_text("K");
   train->add_option("--init-seed", args.init_seed,
-                    "seed of the initial weights and the minibatch order (default " +
-                        args.init_seed + ")")
+                    "seed of the initial weights and the minibatch order (default: --seed)")
       ->option_text("S");
   train->add_option("--init-model", args.init_model,
                     "start from the network of this model file (from fit or train) instead of "
@@ -147,7 +152,8 @@ int RunTrain(const TrainArgs& args) {
   if (!args.batch.empty()) {
     options.batch = ParseBounded("--batch", args.batch, std::numeric_limits<int>::max());
   }
-  options.init_seed = ParseUnsignedOption("--init-seed", args.init_seed);
+  options.init_seed = args.init_seed.empty() ? ParseUnsignedOption("--seed", args.data.seed)
+                                             : ParseUnsignedOption("--init-seed", args.init_seed);
   options.history_every = ParseBounded("--history-every", args.history_every, kMaxEpochs);
   nlohmann::json objective_settings = nlohmann::json::object();
   double sigma = 0.0;

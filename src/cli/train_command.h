@@ -23,7 +23,7 @@ struct TrainArgs {
   std::string learning_rate;
   std::string epochs;
   std::string batch;  // "" = full batch
-  std::string init_seed = "1";
+  std::string init_seed;  // "" = the run's --seed (default 1)
   std::string init_model;  // start from this model file's network instead of a random one
   std::string history_every = "10";
   std::string out;
