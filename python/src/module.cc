@@ -287,13 +287,6 @@ py::object Sample(const std::string& model_text, std::int64_t particles, std::in
   return ToArray(result.samples);
 }
 
-// The network of a d-D document, or for a noise-levels document the one at the smallest sigma.
-NetworkND FinestNetworkND(const json& document) {
-  if (!HasNoiseLevels(document)) return LoadNetworkND(document);
-  std::vector<NoiseLevelModelND> levels = LoadNoiseLevelsND(document);
-  return std::move(levels.back().network);
-}
-
 // f at each row of an (n, d) array (or at one point of shape (d,)), straight from the numpy
 // buffer into the result's.
 Array ScoreND(const NetworkND& network, const Array& points) {
@@ -399,7 +392,7 @@ PYBIND11_MODULE(_core, m) {
 
   py::class_<NetworkND>(m, "NetworkND")
       .def_static("finest_from_model_json",
-                  [](const std::string& text) { return FinestNetworkND(json::parse(text)); })
+                  [](const std::string& text) { return LoadFinestNetworkND(json::parse(text)).network; })
       .def("score", &ScoreND, py::arg("points"))
       .def_property_readonly("dimension", &NetworkND::dimension)
       .def_property_readonly("neurons", &NetworkND::neurons)

@@ -169,16 +169,10 @@ int RunQuiverPlot(const PlotArgs& args, FigureSize size) {
     figure.field = [&law](const Eigen::Vector2d& x) -> Eigen::Vector2d { return law->Score(x); };
     figure.field_label = "score of " + args.target;
   } else {
-    const nlohmann::json document = ReadModelFile(args.model);
-    const std::string source = "file " + args.model;
+    FinestNetworkND finest = LoadFinestNetworkND(ReadModelFile(args.model), "file " + args.model);
+    network = std::move(finest.network);
     std::string label = "predicted score";
-    if (HasNoiseLevels(document)) {
-      std::vector<NoiseLevelModelND> levels = LoadNoiseLevelsND(document, source);
-      network = std::move(levels.back().network);
-      label += " (sigma " + FormatDouble(levels.back().sigma) + ")";
-    } else {
-      network = LoadNetworkND(document, source);
-    }
+    if (finest.sigma) label += " (sigma " + FormatDouble(*finest.sigma) + ")";
     if (network->dimension() != 2) {
       throw Error(args.model + " is a " + std::to_string(network->dimension()) +
                   "-dimensional model; a quiver plot needs a 2-D one");

@@ -127,4 +127,10 @@ FinestNetwork1D LoadFinestNetwork1D(const nlohmann::json& document, std::string_
   return {std::move(levels.back().network), levels.back().sigma};
 }
 
+FinestNetworkND LoadFinestNetworkND(const nlohmann::json& document, std::string_view source) {
+  if (!HasNoiseLevels(document)) return {LoadNetworkND(document, source), std::nullopt};
+  std::vector<NoiseLevelModelND> levels = LoadNoiseLevelsND(document, source);
+  return {std::move(levels.back().network), levels.back().sigma};
+}
+
 }  // namespace convexscore

@@ -64,6 +64,14 @@ std::vector<NoiseLevelModelND> LoadNoiseLevelsND(const nlohmann::json& document,
                                                  std::string_view source = "model");
 std::vector<NoiseLevelModelND> LoadNoiseLevelsNDFile(const std::filesystem::path& file);
 
+// LoadFinestNetwork1D for d-D documents (read by LoadNetworkND / LoadNoiseLevelsND).
+struct FinestNetworkND {
+  NetworkND network;
+  std::optional<double> sigma;  // set for noise-levels documents
+};
+FinestNetworkND LoadFinestNetworkND(const nlohmann::json& document,
+                                    std::string_view source = "model");
+
 // A noise-levels document from single-model documents (as written by ScoreModel1DToJson or
 // built by hand) and their sigmas: each entry is the model with "sigma" added; the top level
 // gets format, version and `dimension`. Does not validate (the loader does).

@@ -49,6 +49,23 @@ TEST(NoiseLevelsJsonTest, RoundTripThroughAFile) {
   EXPECT_EQ(levels[2].network.skip, -1.0);
 }
 
+TEST(NoiseLevelsJsonTest, FinestNetworkIsTheSmallestSigmasOrTheOnlyOne) {
+  const json levels = NoiseLevelsToJson({{2.0, Model(0.1)}, {1.0, Model(0.2)}, {0.25, Model(0.3)}});
+  const FinestNetwork1D finest = LoadFinestNetwork1D(levels);
+  ASSERT_TRUE(finest.sigma.has_value());
+  EXPECT_EQ(*finest.sigma, 0.25);
+  EXPECT_EQ(finest.network.neurons.at(0).a, 0.3);
+  EXPECT_FALSE(LoadFinestNetwork1D(Model(0.1)).sigma.has_value());
+  // The d-D form reads the same documents (dimension 1).
+  const FinestNetworkND finest_nd = LoadFinestNetworkND(levels);
+  ASSERT_TRUE(finest_nd.sigma.has_value());
+  EXPECT_EQ(*finest_nd.sigma, 0.25);
+  EXPECT_EQ(finest_nd.network.a(0, 0), 0.3);
+  const FinestNetworkND single = LoadFinestNetworkND(Model(0.1));
+  EXPECT_FALSE(single.sigma.has_value());
+  EXPECT_EQ(single.network.a(0, 0), 0.1);
+}
+
 TEST(NoiseLevelsJsonTest, EntriesInheritTheHeader) {
   // Entries with only sigma and network: format, version and dimension come from the top.
   json document = {
