@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "convexscore/data/denoising_data.h"
+#include "testutil/random_network.h"
 #include "testutil/error_of.h"
 
 namespace convexscore {
@@ -36,16 +37,7 @@ NetworkND HandRelu() {
   return net;
 }
 
-NetworkND RandomNetwork(Activation activation, int d, int m, bool skip, std::mt19937_64& rng) {
-  std::normal_distribution<double> normal;
-  NetworkND net = NetworkND::Zero(activation, d);
-  net.w = RowMatrixXd::NullaryExpr(m, d, [&] { return normal(rng); });
-  net.b = Eigen::VectorXd::NullaryExpr(m, [&] { return normal(rng); });
-  net.a = RowMatrixXd::NullaryExpr(m, d, [&] { return normal(rng); });
-  net.output_bias = Eigen::VectorXd::NullaryExpr(d, [&] { return normal(rng); });
-  if (skip) net.skip = Eigen::MatrixXd::NullaryExpr(d, d, [&] { return normal(rng); });
-  return net;
-}
+using testutil::RandomNetworkND;
 
 TEST(NetworkND, HandComputedScoreAndDivergence) {
   const NetworkND net = HandRelu();
@@ -83,7 +75,7 @@ TEST(NetworkND, DivergenceMatchesFiniteDifferences) {
   std::mt19937_64 rng(11);
   std::normal_distribution<double> normal;
   for (Activation activation : {Activation::kRelu, Activation::kAbs}) {
-    const NetworkND net = RandomNetwork(activation, 3, 12, true, rng);
+    const NetworkND net = RandomNetworkND(activation, 3, 12, true, rng);
     for (int trial = 0; trial < 20; ++trial) {
       const Eigen::Vector3d x(normal(rng), normal(rng), normal(rng));
       // Central differences: exact for a piecewise-linear f unless a kink lies within h of x
@@ -106,7 +98,7 @@ TEST(NetworkND, ScoreIsTheMatrixFormInEveryDimension) {
   std::mt19937_64 rng(21);
   for (int d = 1; d <= 5; ++d) {
     for (Activation activation : {Activation::kRelu, Activation::kAbs}) {
-      const NetworkND net = RandomNetwork(activation, d, 9, d % 2 == 1, rng);
+      const NetworkND net = RandomNetworkND(activation, d, 9, d % 2 == 1, rng);
       for (int trial = 0; trial < 5; ++trial) {
         const Eigen::VectorXd x = Eigen::VectorXd::Random(d) * 2.0;
         Eigen::VectorXd pre = net.w * x + net.b;
@@ -126,7 +118,7 @@ TEST(NetworkND, ScoreIsTheMatrixFormInEveryDimension) {
 
 TEST(NetworkND, BatchScoreIsTheScoreOfEachRow) {
   std::mt19937_64 rng(3);
-  const NetworkND net = RandomNetwork(Activation::kRelu, 4, 7, true, rng);
+  const NetworkND net = RandomNetworkND(Activation::kRelu, 4, 7, true, rng);
   const Eigen::MatrixXd points = Eigen::MatrixXd::Random(9, 4);
   const Eigen::MatrixXd scores = net.ScoreRows(points);
   ASSERT_EQ(scores.rows(), 9);

@@ -5,10 +5,8 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <span>
-#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -17,46 +15,13 @@
 #include "convexscore/common.h"
 #include "convexscore/data/denoising_data.h"
 #include "convexscore/model/network1d.h"
+#include "convexscore/training/gradient_training.h"
 
 namespace convexscore {
 
-enum class Optimizer { kGradientDescent, kAdam };
-
-// "gd" / "adam"; throws Error for anything else.
-Optimizer ParseOptimizer(std::string_view name);
-std::string_view OptimizerName(Optimizer optimizer);
-
-struct NonconvexTraining1DOptions {
-  Activation activation = Activation::kRelu;
-  bool skip = false;      // train an unpenalized linear skip term V x as well
-  int width = 50;         // hidden units m (ignored when a start network is given)
-  double beta = 0.1;      // weight decay (beta/2) sum_j (w_j^2 + a_j^2), mean form
-  Optimizer optimizer = Optimizer::kAdam;
-  double learning_rate = 1e-2;
-  int epochs = 1000;      // passes over the data
-  // Minibatch size; unset = full batch (one step per epoch). Each epoch visits the points in a
-  // fresh random order (seeded by init_seed) in consecutive batches; the last may be smaller.
-  std::optional<int> batch;
-  std::uint64_t init_seed = 1;  // initial weights and minibatch order (InitialNetwork1D)
-  int history_every = 1;        // record the objective every k epochs (and at 0 and the end)
-  // Adam's moment decay rates and denominator guard (Kingma and Ba's defaults).
-  double adam_beta1 = 0.9;
-  double adam_beta2 = 0.999;
-  double adam_epsilon = 1e-8;
-  // Called after every epoch with (epochs done, total); for progress displays.
-  std::function<void(int, int)> progress;
-};
-
-struct TrainingSummary1D {
-  double initial_objective = 0.0;  // full objective of the start network
-  double final_objective = 0.0;    // full objective of the returned network
-  double best_objective = 0.0;     // smallest full objective after any epoch (or at the start)
-  int best_epoch = 0;
-  int epochs_run = 0;
-  std::int64_t steps = 0;          // parameter updates
-  double seconds = 0.0;            // wall time of the training loop
-  std::vector<std::pair<int, double>> history;  // (epoch, full objective)
-};
+// The univariate names of the shared training options and summary (gradient_training.h).
+using NonconvexTraining1DOptions = NonconvexTrainingOptions;
+using TrainingSummary1D = TrainingSummary;
 
 struct TrainingResult1D {
   Network1D network;  // after the last epoch (not the best one)
