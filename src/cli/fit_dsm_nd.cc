@@ -110,7 +110,8 @@ void PrintReport(std::ostream& out, const FitArgs& args,
     ReportLine(out, "sigma " + FormatDouble(level.sigma),
                std::string(StatusName(s.status)) + ", objective " + Number(s.objective) +
                    ", network " + Number(r.network_objective) + ", relative gap " +
-                   Small(s.relative_gap) + ", " + std::to_string(r.active_neurons) +
+                   Small(s.relative_gap) + ", KKT residual " + Small(s.kkt_residual) + ", " +
+                   std::to_string(r.active_neurons) +
                    " neurons, " + PatternText(r) + ", " + Small(s.seconds) + " s");
   }
   ReportLine(out, "model written to",
