@@ -86,6 +86,7 @@ int ParseGeneratedCount(const DataArgs& args) {
 }  // namespace
 
 LoadedDataND LoadDataND(const DataArgs& args) {
+  if (!args.columns.empty() && args.file.empty()) throw Error("--columns needs --data FILE.csv");
   LoadedDataND loaded;
   if (!args.file.empty()) {
     std::vector<CsvColumnSelector> selectors;

@@ -129,6 +129,9 @@ TEST_F(DsmNDCliTest, BadInputFailsCleanly) {
   ExpectCleanFailure(fit + "--sigmas 0.5 --memory-limit 1e-6",
                      "pattern budget exceeded: up to 58 exact patterns of 8 noisy inputs in "
                      "dimension 2 would need about");
+  ExpectCleanFailure("fit --objective dsm --generate circle --columns a,b --activation relu "
+                     "--beta 0.2 --sigmas 0.5 --out m.json",
+                     "--columns needs --data FILE.csv");
   ExpectCleanFailure("fit --objective dsm --data points.csv --columns a,zz --activation relu "
                      "--beta 0.2 --sigmas 0.5 --out m.json",
                      "zz");
