@@ -19,6 +19,7 @@ inline constexpr int kExitUnbounded = 2;  // beta < beta_min: no optimum exists
 struct DataArgs {
   std::string file;
   std::string column;  // name or 0-based index; "" = first column
+  std::string columns;  // d-D data: "x,y" names or 0-based indices ("" = univariate --column)
   std::string generator;
   std::string n = "1000";
   std::string seed = "1";
@@ -37,6 +38,11 @@ struct FitArgs {
   std::string gap_tolerance;   // "" = library default
   std::string max_iterations;  // "" = library default
   bool quiet = false;
+  // d-D dsm (fit_dsm_nd.cc): pattern sampling and the memory limit of the patterns.
+  bool sample_patterns = false;
+  std::string directions;    // sampled patterns: random directions ("" = library default)
+  std::string pattern_seed;  // sampled patterns: their seed ("" = library default)
+  std::string memory_limit;  // GiB ("" = library default)
 };
 
 struct ThresholdsArgs {

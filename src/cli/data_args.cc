@@ -63,6 +63,70 @@ std::uint64_t ParseUnsignedOption(std::string_view option, std::string_view text
   return *value;
 }
 
+bool IsMultivariateData(const DataArgs& args) {
+  if (!args.columns.empty()) return true;
+  if (args.file.empty() && !args.generator.empty()) {
+    return ParseDistributionSpec(args.generator).Dimension() > 1;
+  }
+  return false;
+}
+
+namespace {
+
+// --n of a generator: 2 <= n <= INT_MAX.
+int ParseGeneratedCount(const DataArgs& args) {
+  const std::int64_t n = ParseIntegerOption("--n", args.n);
+  if (n < 2 || n > std::numeric_limits<int>::max()) {
+    throw Error("--n: need 2 <= n <= " + std::to_string(std::numeric_limits<int>::max()) +
+                " (got " + args.n + ")");
+  }
+  return static_cast<int>(n);
+}
+
+}  // namespace
+
+LoadedDataND LoadDataND(const DataArgs& args) {
+  if (!args.columns.empty() && args.file.empty()) throw Error("--columns needs --data FILE.csv");
+  LoadedDataND loaded;
+  if (!args.file.empty()) {
+    std::vector<CsvColumnSelector> selectors;
+    try {
+      selectors = ParseCsvColumnList(args.columns);
+    } catch (const Error& e) {
+      throw Error(std::string("--columns: ") + e.what());
+    }
+    CsvColumns columns = ReadCsvColumns(args.file, selectors);
+    loaded.x = std::move(columns.values);
+    if (columns.has_header) loaded.names = columns.names;
+    nlohmann::json names = nlohmann::json::array();
+    for (const std::string& name : columns.names) names.push_back(name);
+    loaded.source = {{"kind", "file"},
+                     {"path", args.file},
+                     {"column_indices", columns.indices},
+                     {"column_names", names}};
+    loaded.description = "file " + args.file + ", " + std::to_string(loaded.x.cols()) +
+                         " columns" + (args.columns.empty() ? "" : " (" + args.columns + ")");
+  } else if (!args.generator.empty()) {
+    const int n = ParseGeneratedCount(args);
+    const std::uint64_t seed = ParseUnsignedOption("--seed", args.seed);
+    loaded.x = GenerateFromSpec(ParseDistributionSpec(args.generator), n, seed);
+    for (int k = 1; k <= loaded.x.cols(); ++k) loaded.names.push_back("x" + std::to_string(k));
+    loaded.source = {{"kind", "generator"}, {"generator", args.generator}, {"n", n}, {"seed", seed}};
+    loaded.description = "generator " + args.generator + " (n = " + std::to_string(n) +
+                         ", seed = " + std::to_string(seed) + ")";
+  } else {
+    throw Error("no data: give --data FILE.csv --columns x,y or --generate SPEC (e.g. spiral)");
+  }
+  if (loaded.x.cols() < 1 || loaded.x.rows() < 1) {
+    throw Error((args.file.empty() ? loaded.description : args.file) + ": no data");
+  }
+  if (!loaded.x.allFinite()) {
+    throw Error((args.file.empty() ? loaded.description : args.file) +
+                ": the data contain a non-finite value");
+  }
+  return loaded;
+}
+
 LoadedData LoadData(const DataArgs& args) {
   LoadedData loaded;
   if (!args.file.empty()) {
@@ -73,14 +137,10 @@ LoadedData LoadData(const DataArgs& args) {
                          (column.name.empty() ? "column " + std::to_string(column.index)
                                               : "column '" + column.name + "'");
   } else if (!args.generator.empty()) {
-    const std::int64_t n = ParseIntegerOption("--n", args.n);
-    if (n < 2 || n > std::numeric_limits<int>::max()) {
-      throw Error("--n: need 2 <= n <= " + std::to_string(std::numeric_limits<int>::max()) +
-                  " (got " + args.n + ")");
-    }
+    const int n = ParseGeneratedCount(args);
     const std::uint64_t seed = ParseUnsignedOption("--seed", args.seed);
-    loaded.values = GenerateFromSpec1D(ParseDistributionSpec(args.generator), static_cast<int>(n), seed);
-    loaded.source = DataSource1D::Generator(args.generator, static_cast<int>(n), seed);
+    loaded.values = GenerateFromSpec1D(ParseDistributionSpec(args.generator), n, seed);
+    loaded.source = DataSource1D::Generator(args.generator, n, seed);
     loaded.description = "generator " + args.generator + " (n = " + std::to_string(n) +
                          ", seed = " + std::to_string(seed) + ")";
   } else {

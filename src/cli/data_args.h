@@ -7,6 +7,8 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <Eigen/Dense>
+#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "convexscore/data/sample1d.h"
@@ -26,6 +28,22 @@ struct LoadedData {
 
 // Reads or generates the data and validates it (MakeSample1D). Errors name the file.
 LoadedData LoadData(const DataArgs& args);
+
+// d-dimensional data: the --columns of --data, or a --generate spec of any dimension.
+struct LoadedDataND {
+  Eigen::MatrixXd x;               // n x d
+  std::vector<std::string> names;  // coordinate names: the header cells, x1..xd when generated,
+                                   // empty for a file without a header
+  nlohmann::json source;           // for the model file's "data" object
+  std::string description;         // one line for reports
+};
+
+// True when the data are d-D for a fitter: --columns is given, or --generate names a law of
+// dimension above 1.
+bool IsMultivariateData(const DataArgs& args);
+
+// Reads the columns (at least one) or generates the points; errors name the file or spec.
+LoadedDataND LoadDataND(const DataArgs& args);
 
 // Command-line numbers, parsed the same way in every locale; errors name the option.
 double ParseFiniteOption(std::string_view option, std::string_view text);

@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/data_args.h"
+#include "cli/fit_dsm_nd.h"
 #include "cli/report.h"
 #include "convexscore/common.h"
 #include "convexscore/io/atomic_file.h"
@@ -76,26 +77,6 @@ void ParseSolverOptions(const FitArgs& args, Options& options) {
   }
 }
 
-// "0.5,0.1,0.05" -> the levels, checked positive and strictly decreasing (CheckNoiseLevels).
-std::vector<double> ParseSigmas(const std::string& text) {
-  if (text.empty()) throw Error("--objective dsm needs --sigmas (e.g. --sigmas 0.5,0.1,0.05)");
-  std::vector<double> sigmas;
-  std::size_t begin = 0;
-  while (true) {
-    const std::size_t end = text.find(',', begin);
-    sigmas.push_back(ParseFiniteOption(
-        "--sigmas", text.substr(begin, end == std::string::npos ? std::string::npos : end - begin)));
-    if (end == std::string::npos) break;
-    begin = end + 1;
-  }
-  try {
-    CheckNoiseLevels(sigmas);
-  } catch (const Error& e) {
-    throw Error(std::string("--sigmas: ") + e.what());
-  }
-  return sigmas;
-}
-
 void PrintDenoisingReport(std::ostream& out, const FitArgs& args,
                           const DenoisingScoreMatching1DOptions& options, const LoadedData& data,
                           const std::vector<DenoisingLevel1D>& levels) {
@@ -126,21 +107,15 @@ void PrintDenoisingReport(std::ostream& out, const FitArgs& args,
 // `fit --objective dsm`: one convex DSM fit per sigma, each on its own noisy copies of the data
 // (FitDenoisingLevels1D: the noise of level l is drawn with seed noise_seed + l).
 int RunFitDenoising(const FitArgs& args) {
+  if (IsMultivariateData(args.data)) return RunFitDenoisingND(args);
   DenoisingScoreMatching1DOptions options;
   ParseSolverOptions(args, options);
-  const std::vector<double> sigmas = ParseSigmas(args.sigmas);
-  const std::int64_t copies = ParseIntegerOption("--copies", args.copies);
-  if (copies < 1 || copies > 1'000'000) {
-    throw Error("--copies must be between 1 and 1000000 (got " + args.copies + ")");
-  }
-  const std::uint64_t noise_seed = ParseUnsignedOption(
-      args.noise_seed.empty() ? "--seed" : "--noise-seed",
-      args.noise_seed.empty() ? args.data.seed : args.noise_seed);
+  const DenoisingArgs noise = ParseDenoisingArgs(args);
   CheckOutputWritable(args.out);
 
   const LoadedData data = LoadData(args.data);
   const std::vector<DenoisingLevel1D> levels = FitDenoisingLevels1D(
-      data.values, sigmas, static_cast<int>(copies), noise_seed, options);
+      data.values, noise.sigmas, noise.copies, noise.noise_seed, options);
   WriteModelFile(args.out, DenoisingLevels1DToJson(levels, options, data.sample, data.source));
 
   if (!args.quiet) PrintDenoisingReport(std::cout, args, options, data, levels);
@@ -195,6 +170,7 @@ CLI::App* AddFitCommand(CLI::App& app, FitArgs& args) {
                   "dsm: seed of the noise (default: the data seed, --seed)")
       ->option_text("S");
   fit->add_flag("--quiet", args.quiet, "print nothing on success");
+  AddFitDenoisingNDOptions(*fit, args);
   return fit;
 }
 
@@ -204,6 +180,9 @@ int RunFit(const FitArgs& args) {
                                       std::pair{args.copies != FitArgs{}.copies, "--copies"},
                                       std::pair{!args.noise_seed.empty(), "--noise-seed"}}) {
     if (given) throw Error(std::string(option) + " needs --objective dsm");
+  }
+  if (IsMultivariateData(args.data)) {
+    throw Error("d-D data (--columns or a d-D --generate spec) needs --objective dsm");
   }
   ScoreMatching1DOptions options;
   ParseSolverOptions(args, options);

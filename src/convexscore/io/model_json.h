@@ -48,6 +48,11 @@ nlohmann::json ScoreModel1DToJson(const ScoreMatching1DResult& result,
                                   const DataSource1D& source,
                                   std::optional<double> network_objective = std::nullopt);
 
+// The certificate fields every model document carries at its top level: status, objective,
+// dual_objective, duality_gap, relative_gap, kkt_residual, iterations, seconds, polished,
+// message.
+nlohmann::json SolveSummaryToJson(const SolveSummary& summary);
+
 // The "data" object of a model file: where the data came from and its summary.
 nlohmann::json DataSummaryJson(const Sample1D& data, const DataSource1D& source);
 

@@ -121,6 +121,60 @@ json DenoisingLevels1DToJson(const std::vector<DenoisingLevel1D>& levels,
   return NoiseLevelsToJson(entries);
 }
 
+json DenoisingLevelsNDToJson(const std::vector<DenoisingLevelND>& levels,
+                             const DenoisingScoreMatchingNDOptions& options,
+                             const json& data_summary,
+                             const std::vector<std::string>& coordinate_names) {
+  if (levels.empty()) throw Error("no noise levels to write");
+  const int dimension = levels.front().result.network.dimension();
+  std::vector<NoiseLevelEntry> entries;
+  for (const DenoisingLevelND& level : levels) {
+    const DenoisingScoreMatchingNDResult& r = level.result;
+    json model = ModelNDToJson(r.network, coordinate_names);
+    model["objective_kind"] = "dsm";
+    model["architecture"] = "per-coordinate";
+    model["settings"] = {{"objective", "dsm"},
+                         {"architecture", "per-coordinate"},
+                         {"activation", std::string(ActivationName(options.activation))},
+                         {"beta", options.beta},
+                         {"bias_decay", "free"},
+                         {"sigma", level.sigma},
+                         {"copies", level.copies},
+                         {"noise_seed", level.noise_seed},
+                         {"gap_tolerance", options.solver.gap_tolerance},
+                         {"feasibility_tolerance", options.solver.feasibility_tolerance},
+                         {"max_iterations", options.solver.max_iterations},
+                         {"form", "mean"}};
+    json patterns = {{"count", r.patterns},
+                     {"method", std::string(PatternMethodName(r.pattern_method))}};
+    if (r.pattern_method == PatternMethod::kSampled) {
+      patterns["seed"] = r.pattern_seed;
+      patterns["directions"] = r.sampled_directions;
+    }
+    model["patterns"] = std::move(patterns);
+    model.update(SolveSummaryToJson(r.summary));
+    model["network_objective"] = r.network_objective;
+    model["active_neurons"] = r.active_neurons;
+    json coordinates = json::array();
+    for (const ConeGroupLassoSolution& c : r.coordinates) {
+      coordinates.push_back({{"status", std::string(StatusName(c.summary.status))},
+                             {"objective", c.summary.objective},
+                             {"relative_gap", c.summary.relative_gap},
+                             {"primal_infeasibility", c.certificate.primal_infeasibility},
+                             {"dual_infeasibility", c.certificate.dual_infeasibility}});
+    }
+    model["coordinates"] = std::move(coordinates);
+    json data = data_summary;
+    data["noisy_inputs"] =
+        r.coordinates.empty() ? json(nullptr) : json(r.coordinates.front().fitted.size());
+    model["data"] = std::move(data);
+    entries.push_back({level.sigma, std::move(model)});
+  }
+  json document = NoiseLevelsToJson(entries, dimension);
+  if (!coordinate_names.empty()) document["coordinate_names"] = coordinate_names;
+  return document;
+}
+
 FinestNetwork1D LoadFinestNetwork1D(const nlohmann::json& document, std::string_view source) {
   if (!HasNoiseLevels(document)) return {LoadNetwork1D(document, source), std::nullopt};
   std::vector<NoiseLevelModel1D> levels = LoadNoiseLevels1D(document, source);

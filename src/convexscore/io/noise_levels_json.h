@@ -22,6 +22,7 @@
 #include "convexscore/io/model_json.h"
 #include "convexscore/model/network1d.h"
 #include "convexscore/model/network_nd.h"
+#include "convexscore/programs/denoising_score_matching_nd.h"
 
 namespace convexscore {
 
@@ -86,5 +87,18 @@ nlohmann::json NoiseLevelsToJson(const std::vector<NoiseLevelEntry>& levels, int
 nlohmann::json DenoisingLevels1DToJson(const std::vector<DenoisingLevel1D>& levels,
                                        const DenoisingScoreMatching1DOptions& options,
                                        const Sample1D& data, const DataSource1D& source);
+
+// The model file of a multi-level d-D convex DSM fit (programs/denoising_score_matching_nd.h),
+// read by LoadNoiseLevelsND: top level format, version, dimension, coordinate_names (when
+// given) and "noise_levels"; each entry a d-D model document (ModelNDToJson) with "sigma",
+// objective_kind "dsm", "architecture": "per-coordinate", "settings" (objective, activation,
+// beta, sigma, copies, noise_seed, form, solver tolerances), "patterns" (count, method, and for
+// sampled patterns seed and directions), the certificate fields (SolveSummaryToJson: status,
+// objective, duality gap, relative gap, ...), "network_objective", "active_neurons",
+// per-coordinate certificates in "coordinates", and "data": `data_summary` plus noisy_inputs.
+nlohmann::json DenoisingLevelsNDToJson(const std::vector<DenoisingLevelND>& levels,
+                                       const DenoisingScoreMatchingNDOptions& options,
+                                       const nlohmann::json& data_summary,
+                                       const std::vector<std::string>& coordinate_names = {});
 
 }  // namespace convexscore

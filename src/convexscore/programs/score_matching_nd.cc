@@ -5,6 +5,7 @@
 #include <cmath>
 #include <sstream>
 #include <string>
+#include <utility>
 
 namespace convexscore {
 namespace {
@@ -128,6 +129,22 @@ ScalarNetworkWeights ReconstructCoordinate(const Eigen::Ref<const Eigen::MatrixX
     net.a[j] = weights[j];
   }
   return net;
+}
+
+NetworkND AssembleCoordinateNetworks(const std::vector<ScalarNetworkWeights>& networks,
+                                     Activation activation) {
+  std::vector<ScalarNetworkND> coordinates;
+  coordinates.reserve(networks.size());
+  for (const ScalarNetworkWeights& net : networks) {
+    ScalarNetworkND g;
+    g.activation = activation;
+    g.w = net.w;
+    g.b = net.b;
+    g.a = net.a;
+    g.output_bias = net.output_bias;
+    coordinates.push_back(std::move(g));
+  }
+  return AssemblePerCoordinate(coordinates);
 }
 
 double ScoreMatchingNDObjective(const Eigen::Ref<const Eigen::MatrixXd>& x,

@@ -12,6 +12,7 @@
 
 #include "convexscore/arrangements/patterns.h"
 #include "convexscore/common.h"
+#include "convexscore/model/network_nd.h"
 #include "convexscore/solvers/cone_group_lasso.h"
 
 namespace convexscore {
@@ -80,6 +81,11 @@ ScoreMatchingNDResult FitScoreMatchingND(const Eigen::Ref<const Eigen::MatrixXd>
 ScalarNetworkWeights ReconstructCoordinate(const Eigen::Ref<const Eigen::MatrixXd>& x,
                                            const PatternSet& patterns, Activation activation,
                                            const ConeGroupLassoSolution& solution);
+
+// The per-coordinate networks (coordinate c = networks[c]) as one NetworkND, through
+// AssemblePerCoordinate: what SM and DSM (programs/denoising_score_matching_nd.h) both write.
+NetworkND AssembleCoordinateNetworks(const std::vector<ScalarNetworkWeights>& networks,
+                                     Activation activation);
 
 // The non-convex objective of per-coordinate networks, evaluated directly on the data with the
 // conventions relu'(0) = 1, abs'(0) = +1: sum_c (1/n) sum_i [d g_c / d x_c (x_i) + g_c(x_i)^2 / 2]

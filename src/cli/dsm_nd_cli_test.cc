@@ -1,0 +1,148 @@
+// End-to-end tests of `convexscore fit --objective dsm` on d-D data: one certified
+// per-coordinate fit per noise level in one model file, which `sample --annealed` reads; and the
+// bad-input contract (one line, non-zero exit, no file).
+#include <cmath>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "convexscore/data/csv.h"
+#include "convexscore/data/denoising_data.h"
+#include "convexscore/io/model_json.h"
+#include "convexscore/io/model_nd_json.h"
+#include "convexscore/io/noise_levels_json.h"
+#include "convexscore/model/network_nd.h"
+#include "testutil/cli_runner.h"
+
+namespace convexscore {
+namespace {
+
+using nlohmann::json;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using testutil::RunResult;
+
+class DsmNDCliTest : public testutil::CliFixture {
+ protected:
+  void SetUp() override {
+    std::ofstream out(work_ / "points.csv");
+    out << "a,b,c\n";
+    for (int i = 0; i < 4; ++i) out << x_(i, 0) << ',' << x_(i, 1) << ',' << 7 * i << '\n';
+  }
+  const Eigen::MatrixXd x_ =
+      (Eigen::MatrixXd(4, 2) << -1.0, 0.25, 0.5, 1.0, 1.25, -0.75, -0.5, -1.5).finished();
+  const std::string fit_ = "fit --objective dsm --data points.csv --columns a,b --activation relu ";
+};
+
+// Whether the current solver certifies each level varies (solvers/cone_group_lasso.cc is being
+// fixed on another branch): a level that is not certified must be flagged in the file and on
+// stderr, and one that is must carry its certificates.
+TEST_F(DsmNDCliTest, FitsOneLevelPerSigmaThenSamplesAnnealed) {
+  const RunResult fit = Run(fit_ + "--beta 0.5 --sigmas 1,0.5 --copies 2 --noise-seed 5 "
+                                   "--out levels.json");
+  ASSERT_EQ(fit.exit_code, 0) << fit.err;
+  for (const char* words : {"denoising score matching", "2-D, one network per coordinate",
+                            "sigma 1", "sigma 0.5", "relative gap",
+                            "58 exact patterns", "2 copies per point", "model written to"}) {
+    EXPECT_THAT(fit.out, HasSubstr(words));
+  }
+  const json document = ReadModelFile(work_ / "levels.json");
+  EXPECT_EQ(document["dimension"], 2);
+  EXPECT_EQ(document["coordinate_names"], json::array({"a", "b"}));
+  const std::vector<NoiseLevelModelND> levels = LoadNoiseLevelsNDFile(work_ / "levels.json");
+  ASSERT_EQ(levels.size(), 2u);
+  const std::vector<double> sigmas = {1.0, 0.5};
+  for (std::size_t l = 0; l < 2; ++l) {
+    SCOPED_TRACE("level " + std::to_string(l));
+    const json& entry = document["noise_levels"][l];
+    EXPECT_EQ(levels[l].sigma, sigmas[l]);
+    EXPECT_EQ(entry["objective_kind"], "dsm");
+    EXPECT_EQ(entry["settings"]["copies"], 2);
+    EXPECT_EQ(entry["settings"]["noise_seed"], 5 + l);
+    EXPECT_EQ(entry["patterns"]["count"], 58);
+    EXPECT_EQ(entry["patterns"]["method"], "exact");
+    EXPECT_EQ(entry["data"]["n"], 4);
+    EXPECT_EQ(entry["data"]["noisy_inputs"], 8);
+    // Recomputed from the file: the written network's DSM objective on the level's noisy data
+    // (seed 5 + l) is the recorded network objective, and equals the convex value when the
+    // level is certified.
+    const DenoisingDataND noisy = MakeDenoisingDataND(x_, sigmas[l], 2, 5 + l);
+    const double network =
+        DenoisingScoreMatchingObjective(levels[l].network, noisy.inputs, noisy.targets, 0.5);
+    EXPECT_NEAR(network, entry["network_objective"].get<double>(), 1e-12 * std::max(1.0, network));
+    const double objective = entry["objective"].get<double>();
+    if (entry["status"] == "optimal") {
+      EXPECT_LE(std::abs(entry["relative_gap"].get<double>()), 1e-9);
+      EXPECT_NEAR(network, objective, 1e-8 * std::max(1.0, objective));
+      for (const json& c : entry["coordinates"]) EXPECT_EQ(c["status"], "optimal");
+    } else {
+      EXPECT_THAT(fit.err, HasSubstr("at sigma " + std::string(l == 0 ? "1" : "0.5") +
+                                     " the fit is not certified"));
+    }
+  }
+  EXPECT_EQ(fit.err.empty(), document["noise_levels"][0]["status"] == "optimal" &&
+                                 document["noise_levels"][1]["status"] == "optimal");
+
+  const RunResult sample = Run("sample --model levels.json --annealed --particles 40 --steps 20 "
+                               "--step-size 0.001 --seed 3 --out s.csv");
+  ASSERT_EQ(sample.exit_code, 0) << sample.err;
+  EXPECT_THAT(sample.out, HasSubstr("at each of 2 noise levels"));
+  const CsvColumns samples = ReadCsvColumns(work_ / "s.csv");
+  EXPECT_THAT(samples.names, ElementsAre("a", "b"));
+  EXPECT_EQ(samples.values.rows(), 40);
+  EXPECT_TRUE(samples.values.allFinite());
+}
+
+TEST_F(DsmNDCliTest, GeneratedTwoDimensionalDataAndSampledPatterns) {
+  const RunResult fit =
+      Run("fit --objective dsm --generate circle:1:0.1 --n 4 --seed 2 --activation abs "
+          "--beta 0.3 --sigmas 0.2 --copies 2 --sample-patterns --directions 15 "
+          "--pattern-seed 9 --out m.json");
+  ASSERT_EQ(fit.exit_code, 0) << fit.err;
+  const json entry = ReadModelFile(work_ / "m.json")["noise_levels"][0];
+  EXPECT_EQ(entry["patterns"]["method"], "sampled");
+  EXPECT_EQ(entry["patterns"]["seed"], 9);
+  EXPECT_EQ(entry["patterns"]["directions"], 15);
+  EXPECT_EQ(entry["data"]["source"]["generator"], "circle:1:0.1");
+  EXPECT_EQ(entry["network"]["activation"], "abs");
+  EXPECT_THAT(fit.out, HasSubstr("(15 directions, seed 9)"));
+}
+
+TEST_F(DsmNDCliTest, BadInputFailsCleanly) {
+  const std::string fit = fit_ + "--beta 0.2 --copies 2 --out m.json ";
+  ExpectCleanFailure(fit + "--sigmas 0.5,0", "--sigmas: sigma 0 is not positive");
+  ExpectCleanFailure(fit + "--sigmas -0.5", "--sigmas: sigma -0.5 is not positive");
+  ExpectCleanFailure(fit_ + "--beta 0.2 --sigmas 0.5 --copies 0 --out m.json",
+                     "--copies must be between 1 and 1000000 (got 0)");
+  ExpectCleanFailure(fit_ + "--beta 0 --sigmas 0.5 --out m.json", "--beta must be positive");
+  ExpectCleanFailure(fit + "--sigmas 0.5 --skip", "--skip is not available for d-D data");
+  ExpectCleanFailure("fit --objective dsm --generate circle --n 2 --activation relu "
+                     "--beta 0.2 --sigmas 0.5 --out m.json",
+                     "too few points for dimension 2: 2, need at least 3");
+  ExpectCleanFailure("fit --objective sm --data points.csv --columns a,b --activation relu "
+                     "--beta 0.2 --out m.json",
+                     "needs --objective dsm");
+  ExpectCleanFailure(fit + "--sigmas 0.5 --memory-limit 1e-6",
+                     "pattern budget exceeded: up to 58 exact patterns of 8 noisy inputs in "
+                     "dimension 2 would need about");
+  ExpectCleanFailure("fit --objective dsm --generate circle --columns a,b --activation relu "
+                     "--beta 0.2 --sigmas 0.5 --out m.json",
+                     "--columns needs --data FILE.csv");
+  ExpectCleanFailure("fit --objective dsm --data points.csv --columns a,zz --activation relu "
+                     "--beta 0.2 --sigmas 0.5 --out m.json",
+                     "zz");
+}
+
+// The default limit refuses a 3-D problem far beyond memory at once, from the counts alone.
+TEST_F(DsmNDCliTest, RefusesAHugePatternSetBeforeAllocating) {
+  ExpectCleanFailure("fit --objective dsm --generate gmm-d:1,0/0/0,1 --n 5000 --activation relu "
+                     "--beta 0.1 --sigmas 0.1 --copies 10 --out m.json",
+                     "noisy inputs in dimension 3 would need about");
+}
+
+}  // namespace
+}  // namespace convexscore
