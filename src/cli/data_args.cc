@@ -127,6 +127,10 @@ LoadedDataND LoadDataND(const DataArgs& args) {
   return loaded;
 }
 
+nlohmann::json DataSummaryND(const LoadedDataND& data) {
+  return {{"n", data.x.rows()}, {"dimension", data.x.cols()}, {"source", data.source}};
+}
+
 LoadedData LoadData(const DataArgs& args) {
   LoadedData loaded;
   if (!args.file.empty()) {

@@ -22,26 +22,6 @@ namespace {
 std::string Number(double value) { return FormatDouble(value, 12); }
 std::string Small(double value) { return FormatDouble(value, 3); }
 
-// "0.5,0.1,0.05" -> the levels, checked positive and strictly decreasing (CheckNoiseLevels).
-std::vector<double> ParseSigmas(const std::string& text) {
-  if (text.empty()) throw Error("--objective dsm needs --sigmas (e.g. --sigmas 0.5,0.1,0.05)");
-  std::vector<double> sigmas;
-  std::size_t begin = 0;
-  while (true) {
-    const std::size_t end = text.find(',', begin);
-    sigmas.push_back(ParseFiniteOption(
-        "--sigmas", text.substr(begin, end == std::string::npos ? std::string::npos : end - begin)));
-    if (end == std::string::npos) break;
-    begin = end + 1;
-  }
-  try {
-    CheckNoiseLevels(sigmas);
-  } catch (const Error& e) {
-    throw Error(std::string("--sigmas: ") + e.what());
-  }
-  return sigmas;
-}
-
 DenoisingScoreMatchingNDOptions ParseOptions(const FitArgs& args) {
   DenoisingScoreMatchingNDOptions options;
   options.activation = ParseActivation(args.activation);
@@ -120,9 +100,29 @@ void PrintReport(std::ostream& out, const FitArgs& args,
 
 }  // namespace
 
+// "0.5,0.1,0.05" -> the levels, checked positive and strictly decreasing (CheckNoiseLevels).
+std::vector<double> ParseSigmaList(const std::string& text) {
+  if (text.empty()) throw Error("--objective dsm needs --sigmas (e.g. --sigmas 0.5,0.1,0.05)");
+  std::vector<double> sigmas;
+  std::size_t begin = 0;
+  while (true) {
+    const std::size_t end = text.find(',', begin);
+    sigmas.push_back(ParseFiniteOption(
+        "--sigmas", text.substr(begin, end == std::string::npos ? std::string::npos : end - begin)));
+    if (end == std::string::npos) break;
+    begin = end + 1;
+  }
+  try {
+    CheckNoiseLevels(sigmas);
+  } catch (const Error& e) {
+    throw Error(std::string("--sigmas: ") + e.what());
+  }
+  return sigmas;
+}
+
 DenoisingArgs ParseDenoisingArgs(const FitArgs& args) {
   DenoisingArgs noise;
-  noise.sigmas = ParseSigmas(args.sigmas);
+  noise.sigmas = ParseSigmaList(args.sigmas);
   const std::int64_t copies = ParseIntegerOption("--copies", args.copies);
   if (copies < 1 || copies > 1'000'000) {
     throw Error("--copies must be between 1 and 1000000 (got " + args.copies + ")");
@@ -165,10 +165,8 @@ int RunFitDenoisingND(const FitArgs& args) {
   const LoadedDataND data = LoadDataND(args.data);
   const std::vector<DenoisingLevelND> levels = FitDenoisingLevelsND(
       data.x, noise.sigmas, noise.copies, noise.noise_seed, options);
-  const nlohmann::json summary = {{"n", data.x.rows()},
-                                  {"dimension", data.x.cols()},
-                                  {"source", data.source}};
-  WriteModelFile(args.out, DenoisingLevelsNDToJson(levels, options, summary, data.names));
+  WriteModelFile(args.out,
+                 DenoisingLevelsNDToJson(levels, options, DataSummaryND(data), data.names));
 
   if (!args.quiet) PrintReport(std::cout, args, options, data, noise, levels);
   for (const DenoisingLevelND& level : levels) {

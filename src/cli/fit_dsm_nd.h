@@ -20,6 +20,10 @@ struct DenoisingArgs {
 };
 DenoisingArgs ParseDenoisingArgs(const FitArgs& args);
 
+// "0.5,0.1,0.05" -> the noise levels, checked positive and strictly decreasing
+// (CheckNoiseLevels); errors name --sigmas.
+std::vector<double> ParseSigmaList(const std::string& text);
+
 // Registers --columns and the pattern options of the d-D path on `fit`.
 void AddFitDenoisingNDOptions(CLI::App& fit, FitArgs& args);
 

@@ -94,8 +94,22 @@ CLI::App* AddTrainCommand(CLI::App& app, TrainArgs& args) {
       train->add_option("--noise-seed", args.noise_seed,
                         "seed of the dsm noise (default " + args.noise_seed + ")")
           ->option_text("S");
-  copies->needs(sigma);
-  noise_seed->needs(sigma);
+  CLI::Option* sigmas =
+      train->add_option("--sigmas", args.sigmas,
+                        "d-D dsm: several noise levels, decreasing; one network per level, level "
+                        "l with noise seed --noise-seed + l (as fit --objective dsm --sigmas), "
+                        "written as one noise-levels file for sample --annealed")
+          ->option_text("S1,S2,...");
+  sigmas->excludes(sigma);
+  // Either of --sigma / --sigmas: checked in RunTrain (CLI11's needs() wants both).
+  copies->each([&args](const std::string&) { args.noise_options_given = true; });
+  noise_seed->each([&args](const std::string&) { args.noise_options_given = true; });
+  train->add_option("--columns", args.data.columns,
+                    "d-D data: the columns of --data to read, names or 0-based indices")
+      ->option_text("X,Y,...");
+  train->add_flag("--penalize-biases", args.penalize_biases,
+                  "d-D: weight decay on the first-layer biases too (the shared-hidden-layer "
+                  "architecture of theory.md section 3); default: biases free");
   train->add_option("--activation", args.activation, "activation of the hidden layer (required)")
       ->required()
       ->check(CLI::IsMember({"relu", "abs"}))
@@ -155,6 +169,12 @@ int RunTrain(const TrainArgs& args) {
   options.init_seed = args.init_seed.empty() ? ParseUnsignedOption("--seed", args.data.seed)
                                              : ParseUnsignedOption("--init-seed", args.init_seed);
   options.history_every = ParseBounded("--history-every", args.history_every, kMaxEpochs);
+  if (args.noise_options_given && args.sigma.empty() && args.sigmas.empty()) {
+    throw Error("--copies and --noise-seed need --objective dsm with --sigma or --sigmas");
+  }
+  if (IsMultivariateData(args.data)) return RunTrainND(args, std::move(options));
+  if (!args.sigmas.empty()) throw Error("--sigmas is for d-D data; train 1-D dsm at one --sigma");
+  if (args.penalize_biases) throw Error("--penalize-biases is for d-D data (1-D biases are free)");
   nlohmann::json objective_settings = nlohmann::json::object();
   double sigma = 0.0;
   int copies = 0;

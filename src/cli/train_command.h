@@ -6,15 +6,19 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "convexscore/training/gradient_training.h"
 
 namespace convexscore::cli {
 
 struct TrainArgs {
   DataArgs data;
   std::string objective;  // sm | dsm
-  std::string sigma;      // dsm only
+  std::string sigma;      // dsm only: one level
+  std::string sigmas;     // d-D dsm: several levels, one network each (a noise-levels file)
   std::string copies = "1";
   std::string noise_seed = "1";
+  bool penalize_biases = false;
+  bool noise_options_given = false;  // --copies or --noise-seed was on the command line  // d-D: weight decay on the first-layer biases too
   std::string activation;
   bool skip = false;
   std::string width;
@@ -32,5 +36,7 @@ struct TrainArgs {
 
 CLI::App* AddTrainCommand(CLI::App& app, TrainArgs& args);
 int RunTrain(const TrainArgs& args);
+// The d-D path of RunTrain (train_nd.cc), given the options common to both paths.
+int RunTrainND(const TrainArgs& args, NonconvexTrainingOptions options);
 
 }  // namespace convexscore::cli

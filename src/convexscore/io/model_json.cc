@@ -1,9 +1,11 @@
 #include "convexscore/io/model_json.h"
 
 #include <cmath>
+#include <utility>
 
 #include "convexscore/common.h"
 #include "convexscore/io/atomic_file.h"
+#include "convexscore/io/model_nd_json.h"
 #include "convexscore/io/model_reader.h"
 #include "convexscore/io/read_file.h"
 
@@ -141,12 +143,12 @@ json DataSummaryJson(const Sample1D& data, const DataSource1D& source) {
           {"max", data.values.empty() ? 0.0 : data.values.back()}};
 }
 
-json TrainedModel1DToJson(const TrainingResult1D& result,
-                          const NonconvexTraining1DOptions& options,
-                          std::string_view objective_kind, const json& objective_settings,
-                          std::string_view start_model, const Sample1D& data,
-                          const DataSource1D& source) {
-  const TrainingSummary1D& summary = result.summary;
+namespace {
+
+// "settings" and "training" of a trained model, shared by the univariate and d-D writers.
+std::pair<json, json> TrainingToJson(const TrainingSummary& summary,
+                                     const NonconvexTrainingOptions& options, int width,
+                                     const json& objective_settings, std::string_view start_model) {
   json settings = {{"activation", std::string(ActivationName(options.activation))},
                    {"skip", options.skip},
                    {"beta", options.beta},
@@ -159,7 +161,7 @@ json TrainedModel1DToJson(const TrainingResult1D& result,
       {"epochs_run", summary.epochs_run},
       {"steps", summary.steps},
       {"batch", options.batch ? json(*options.batch) : json(nullptr)},
-      {"width", result.network.neurons.size()},
+      {"width", width},
       {"init_seed", options.init_seed},
       {"start", start_model.empty()
                     ? json{{"kind", "seeded"}, {"scheme", "pytorch-default-uniform"}}
@@ -176,20 +178,50 @@ json TrainedModel1DToJson(const TrainingResult1D& result,
                         {"beta2", options.adam_beta2},
                         {"epsilon", options.adam_epsilon}};
   }
-  return {
-      {"format", std::string(kModelFormat)},
-      {"version", kModelVersion},
-      {"objective_kind", std::string(objective_kind)},
-      {"dimension", 1},
-      {"status", "trained"},
-      {"objective", summary.final_objective},
-      {"seconds", summary.seconds},
-      {"message", "non-convex training: no optimality certificate"},
-      {"settings", std::move(settings)},
-      {"training", std::move(training)},
-      {"data", DataSummaryJson(data, source)},
-      {"network", Network1DToJson(result.network)},
-  };
+  return {std::move(settings), std::move(training)};
+}
+
+json TrainedFields(const TrainingSummary& summary, std::string_view objective_kind) {
+  return {{"objective_kind", std::string(objective_kind)},
+          {"status", "trained"},
+          {"objective", summary.final_objective},
+          {"seconds", summary.seconds},
+          {"message", "non-convex training: no optimality certificate"}};
+}
+
+}  // namespace
+
+json TrainedModel1DToJson(const TrainingResult1D& result,
+                          const NonconvexTraining1DOptions& options,
+                          std::string_view objective_kind, const json& objective_settings,
+                          std::string_view start_model, const Sample1D& data,
+                          const DataSource1D& source) {
+  auto [settings, training] =
+      TrainingToJson(result.summary, options, static_cast<int>(result.network.neurons.size()),
+                     objective_settings, start_model);
+  json document = {{"format", std::string(kModelFormat)}, {"version", kModelVersion}};
+  document.update(TrainedFields(result.summary, objective_kind));
+  document["dimension"] = 1;
+  document["settings"] = std::move(settings);
+  document["training"] = std::move(training);
+  document["data"] = DataSummaryJson(data, source);
+  document["network"] = Network1DToJson(result.network);
+  return document;
+}
+
+json TrainedModelNDToJson(const TrainingResultND& result, const NonconvexTrainingOptions& options,
+                          std::string_view objective_kind, const json& objective_settings,
+                          std::string_view start_model, const json& data_summary,
+                          const std::vector<std::string>& coordinate_names) {
+  auto [settings, training] = TrainingToJson(result.summary, options, result.network.neurons(),
+                                             objective_settings, start_model);
+  settings["bias_decay"] = options.bias_decay == BiasDecay::kPenalized ? "penalized" : "free";
+  json document = ModelNDToJson(result.network, coordinate_names);
+  document.update(TrainedFields(result.summary, objective_kind));
+  document["settings"] = std::move(settings);
+  document["training"] = std::move(training);
+  document["data"] = data_summary;
+  return document;
 }
 
 std::string ModelJsonText(const json& model) { return model.dump(2) + "\n"; }

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -17,6 +18,7 @@
 #include "convexscore/programs/denoising_score_matching_1d.h"
 #include "convexscore/programs/score_matching_1d.h"
 #include "convexscore/training/nonconvex_training_1d.h"
+#include "convexscore/training/nonconvex_training_nd.h"
 
 namespace convexscore {
 
@@ -68,6 +70,17 @@ nlohmann::json TrainedModel1DToJson(const TrainingResult1D& result,
                                     const nlohmann::json& objective_settings,
                                     std::string_view start_model, const Sample1D& data,
                                     const DataSource1D& source);
+
+// The d-D form (training/nonconvex_training_nd.h): a d-D model document (model_nd_json.h) with
+// the same fields, "settings" adding "bias_decay" ("free" or "penalized"); `data_summary` is the
+// "data" object (n, dimension, source) and `coordinate_names` may be empty.
+nlohmann::json TrainedModelNDToJson(const TrainingResultND& result,
+                                    const NonconvexTrainingOptions& options,
+                                    std::string_view objective_kind,
+                                    const nlohmann::json& objective_settings,
+                                    std::string_view start_model,
+                                    const nlohmann::json& data_summary,
+                                    const std::vector<std::string>& coordinate_names);
 
 // A single-model document for a denoising score-matching fit at one noise level
 // (objective_kind "dsm"; settings add sigma, copies and noise_seed; the data summary is that of

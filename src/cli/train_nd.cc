@@ -1,0 +1,161 @@
+// `convexscore train` on d-D data (--columns of --data, or a d-D --generate spec): the
+// multivariate network of model/network_nd.h trained by GD or Adam on SM or DSM, one network per
+// noise level with --sigmas. The non-convex counterpart of `fit` on the same data: with the same
+// --copies and --noise-seed, level l sees the noisy inputs fit saw (noise seed + l).
+#include <iostream>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cli/data_args.h"
+#include "cli/fit_dsm_nd.h"
+#include "cli/report.h"
+#include "cli/train_command.h"
+#include "convexscore/common.h"
+#include "convexscore/data/denoising_data.h"
+#include "convexscore/io/atomic_file.h"
+#include "convexscore/io/model_json.h"
+#include "convexscore/io/model_nd_json.h"
+#include "convexscore/io/model_reader.h"
+#include "convexscore/io/noise_levels_json.h"
+#include "convexscore/io/numbers.h"
+#include "convexscore/io/progress_display.h"
+#include "convexscore/training/nonconvex_training_nd.h"
+
+namespace convexscore::cli {
+namespace {
+
+// The start network at noise level `sigma` (none for SM): a single-model file's network, or
+// the level of a noise-levels file with that sigma.
+NetworkND LoadStartNetworkND(const std::string& file, std::optional<double> sigma) {
+  const nlohmann::json document = ReadModelFile(file);
+  const std::string source = "file " + file;
+  if (!HasNoiseLevels(document)) return LoadNetworkND(document, source);
+  std::string sigmas;
+  for (NoiseLevelModelND& level : LoadNoiseLevelsND(document, source)) {
+    if (sigma && level.sigma == *sigma) return std::move(level.network);
+    sigmas += (sigmas.empty() ? "" : ", ") + FormatDouble(level.sigma);
+  }
+  if (!sigma) {
+    throw Error("--init-model: " + file + " holds denoising models at noise levels " + sigmas +
+                "; start sm training from a single-model file");
+  }
+  throw Error("--init-model: " + file + " has no model at sigma " + FormatDouble(*sigma) +
+              " (its noise levels: " + sigmas + ")");
+}
+
+struct LevelResult {
+  std::optional<double> sigma;
+  TrainingResultND result;
+};
+
+}  // namespace
+
+int RunTrainND(const TrainArgs& args, NonconvexTrainingOptions options) {
+  if (!args.data.column.empty()) throw Error("--column is for 1-D data; give d-D data with --columns");
+  const bool denoising = args.objective == "dsm";
+  options.bias_decay = args.penalize_biases ? BiasDecay::kPenalized : BiasDecay::kFree;
+  std::vector<std::optional<double>> sigmas;
+  int copies = 0;
+  std::uint64_t noise_seed = 0;
+  if (denoising) {
+    if (!args.sigmas.empty()) {
+      for (double s : ParseSigmaList(args.sigmas)) sigmas.emplace_back(s);
+    } else if (!args.sigma.empty()) {
+      const double s = ParseFiniteOption("--sigma", args.sigma);
+      if (!(s > 0.0)) throw Error("--sigma: need a value > 0 (got " + args.sigma + ")");
+      sigmas.emplace_back(s);
+    } else {
+      throw Error("--objective dsm needs --sigma S or --sigmas S1,S2,...");
+    }
+    const std::int64_t k = ParseIntegerOption("--copies", args.copies);
+    if (k < 1 || k > 1'000'000) throw Error("--copies: need 1 <= N <= 1000000 (got " + args.copies + ")");
+    copies = static_cast<int>(k);
+    noise_seed = ParseUnsignedOption("--noise-seed", args.noise_seed);
+  } else {
+    if (!args.sigma.empty() || !args.sigmas.empty()) {
+      throw Error("--sigma and --sigmas are only used with --objective dsm");
+    }
+    sigmas.emplace_back(std::nullopt);
+  }
+  CheckOutputWritable(args.out);
+
+  const LoadedDataND data = LoadDataND(args.data);
+  const int d = static_cast<int>(data.x.cols());
+  if (data.x.rows() < 2) throw Error(data.description + ": need at least 2 points");
+  ProgressDisplay progress("training", "epochs", std::cerr, !args.quiet && StderrIsTerminal());
+  options.progress = [&](int done, int total) { progress.Update(done, total); };
+
+  std::vector<LevelResult> levels;
+  std::vector<NoiseLevelEntry> entries;
+  for (std::size_t l = 0; l < sigmas.size(); ++l) {
+    std::optional<NetworkND> start;
+    if (!args.init_model.empty()) {
+      start = LoadStartNetworkND(args.init_model, sigmas[l]);
+      if (start->dimension() != d) {
+        throw Error("--init-model: " + args.init_model + " has dimension " +
+                    std::to_string(start->dimension()) + " but the data have " +
+                    std::to_string(d) + " columns");
+      }
+      if (!args.width.empty() && start->neurons() != options.width) {
+        throw Error("--init-model: " + args.init_model + " has " +
+                    std::to_string(start->neurons()) + " units but --width is " + args.width);
+      }
+    }
+    nlohmann::json objective_settings = nlohmann::json::object();
+    TrainingResultND result;
+    if (denoising) {
+      const std::uint64_t seed = noise_seed + l;
+      const DenoisingDataND noisy = MakeDenoisingDataND(data.x, *sigmas[l], copies, seed);
+      result = TrainDenoisingScoreMatchingND(noisy.inputs, noisy.targets, options, start);
+      objective_settings = {{"sigma", *sigmas[l]}, {"copies", copies}, {"noise_seed", seed}};
+    } else {
+      result = TrainScoreMatchingND(data.x, options, start);
+    }
+    progress.Clear();
+    entries.push_back({sigmas[l].value_or(0.0),
+                       TrainedModelNDToJson(result, options, args.objective, objective_settings,
+                                            args.init_model, DataSummaryND(data), data.names)});
+    levels.push_back({sigmas[l], std::move(result)});
+  }
+  if (args.sigmas.empty()) {
+    WriteModelFile(args.out, entries.front().model);
+  } else {
+    nlohmann::json document = NoiseLevelsToJson(entries, d);
+    if (!data.names.empty()) document["coordinate_names"] = data.names;
+    WriteModelFile(args.out, document);
+  }
+
+  if (!args.quiet) {
+    std::cout << "convexscore train: "
+              << (denoising ? "denoising score matching" : "score matching") << " (mean form), "
+              << d << "-D, shared hidden layer, activation " << ActivationName(options.activation)
+              << (options.skip ? " with skip" : "") << ", beta = " << FormatDouble(options.beta)
+              << (args.penalize_biases ? " (biases penalized)" : " (biases free)") << '\n';
+    ReportLine(std::cout, "data",
+               data.description + ": " + std::to_string(data.x.rows()) + " points");
+    ReportLine(std::cout, "optimizer",
+               std::string(OptimizerName(options.optimizer)) + ", lr " +
+                   FormatDouble(options.learning_rate) + ", " + std::to_string(options.epochs) +
+                   " epochs, " +
+                   (options.batch ? "batch " + std::to_string(*options.batch) : "full batch") +
+                   (args.init_model.empty() ? ", width " + std::to_string(options.width) +
+                                                  ", init seed " + std::to_string(options.init_seed)
+                                            : ", from " + args.init_model));
+    for (const LevelResult& level : levels) {
+      const TrainingSummary& s = level.result.summary;
+      ReportLine(std::cout, level.sigma ? "sigma " + FormatDouble(*level.sigma) : "objective",
+                 "initial " + FormatDouble(s.initial_objective, 12) + ", final " +
+                     FormatDouble(s.final_objective, 12) + ", best " +
+                     FormatDouble(s.best_objective, 12) + " (epoch " +
+                     std::to_string(s.best_epoch) + "), " + FormatDouble(s.seconds, 3) + " s");
+    }
+    ReportLine(std::cout, "model written to",
+               args.out + (args.sigmas.empty() ? "" : " (" + std::to_string(levels.size()) +
+                                                          " noise levels)"));
+  }
+  return kExitOk;
+}
+
+}  // namespace convexscore::cli
