@@ -1,0 +1,223 @@
+#include "convexscore/programs/shared_hidden_layer_nd.h"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "convexscore/programs/score_matching_nd.h"
+
+namespace convexscore {
+namespace {
+
+void ValidateInputs(const Eigen::Ref<const Eigen::MatrixXd>& x, double beta, bool need_full_rank) {
+  if (x.rows() < 2 || x.cols() < 1) throw Error("the shared-hidden-layer fit needs two points");
+  if (!x.allFinite()) throw Error("the data contain a non-finite value");
+  if (!(beta > 0) || !std::isfinite(beta)) throw Error("beta must be finite and positive");
+  if (!need_full_rank) return;
+  // Centred data of rank < d: a full-pattern unit normal to the data's span vanishes on the data
+  // but adds its normal component to the trace, so the relaxation is unbounded for beta < 1.
+  const Eigen::MatrixXd centred = x.rowwise() - x.colwise().mean();
+  const Eigen::VectorXd sv = Eigen::JacobiSVD<Eigen::MatrixXd>(centred).singularValues();
+  const int rank = static_cast<int>((sv.array() > 1e-10 * std::max(sv[0], 1e-300)).count());
+  if (rank < x.cols()) {
+    throw Error("rank-deficient data: the centred points span " + std::to_string(rank) + " of " +
+                std::to_string(x.cols()) +
+                " dimensions (the trace term is then unbounded; drop or combine columns)");
+  }
+}
+
+int FullPattern(const PatternSet& patterns) {
+  std::vector<std::uint64_t> full(patterns.words(), 0);
+  for (int i = 0; i < patterns.points(); ++i) full[i >> 6] |= std::uint64_t{1} << (i & 63);
+  return patterns.Find(full.data());
+}
+
+// Solve, reconstruct and evaluate: the common part of the SM and DSM fits.
+SharedHiddenLayerNDResult Fit(const NuclearGroupLassoProblem& problem, const PatternSet& patterns,
+                              const SharedHiddenLayerNDOptions& options, const char* kind,
+                              const NuclearGroupLassoSolution* warm_start,
+                              const auto& objective) {
+  SharedHiddenLayerNDResult result;
+  result.objective_kind = kind;
+  result.patterns = patterns.size();
+  result.pattern_method = patterns.method;
+  result.pattern_seed = patterns.seed;
+  result.sampled_directions = patterns.sampled_directions;
+  result.beta_max = NuclearGroupLassoBetaMax(problem);
+  result.beta_min_lower = NuclearGroupLassoBetaMinLowerBound(problem);
+  const int d = static_cast<int>(problem.x.cols());
+  if (options.beta < result.beta_min_lower) {
+    result.summary.status = SolveStatus::kUnbounded;
+    std::ostringstream msg;
+    msg.precision(9);
+    msg << "unbounded below: beta " << options.beta << " is below beta_min >= "
+        << result.beta_min_lower
+        << " (a unit that is constant on the data adds to the trace term more than it costs)";
+    result.summary.message = msg.str();
+    result.network = NetworkND::Zero(options.activation, d);
+    return result;
+  }
+  result.relaxation = SolveNuclearGroupLasso(problem, options.solver, warm_start);
+  result.summary = result.relaxation.summary;
+  result.network = ReconstructSharedNetwork(problem, result.relaxation);
+  result.lower_bound = result.summary.dual_objective;
+  result.upper_bound = objective(result.network);
+  result.gap = result.upper_bound - result.lower_bound;
+  return result;
+}
+
+}  // namespace
+
+PatternSet SharedHiddenLayerPatterns(const Eigen::Ref<const Eigen::MatrixXd>& inputs,
+                                     const SharedHiddenLayerNDOptions& options) {
+  ScoreMatchingNDOptions same;
+  same.sample_patterns = options.sample_patterns;
+  same.sampled_directions = options.sampled_directions;
+  same.seed = options.seed;
+  return ScoreMatchingNDPatterns(inputs, same);
+}
+
+NuclearGroupLassoProblem SharedScoreMatchingProblem(const Eigen::Ref<const Eigen::MatrixXd>& x,
+                                                    const PatternSet& patterns,
+                                                    Activation activation, double beta) {
+  const int n = static_cast<int>(x.rows());
+  NuclearGroupLassoProblem problem;
+  problem.x = x;
+  problem.patterns = &patterns;
+  problem.gate = activation;
+  problem.beta = beta;
+  // A unit u a^T with pattern k adds (1/n) sum_i S_k(i) a . w = (tr S_k / n) tr([I 0] Z_k).
+  problem.trace_weight.resize(patterns.size());
+  for (int k = 0; k < patterns.size(); ++k) {
+    const int active = patterns.ActiveCount(k);
+    problem.trace_weight[k] =
+        static_cast<double>(activation == Activation::kRelu ? active : 2 * active - n) / n;
+  }
+  return problem;
+}
+
+NuclearGroupLassoProblem SharedDenoisingProblem(const Eigen::Ref<const Eigen::MatrixXd>& inputs,
+                                                const Eigen::Ref<const Eigen::MatrixXd>& targets,
+                                                const PatternSet& patterns, Activation activation,
+                                                double beta) {
+  NuclearGroupLassoProblem problem;
+  problem.x = inputs;
+  problem.patterns = &patterns;
+  problem.gate = activation;
+  problem.target = targets;
+  problem.beta = beta;
+  return problem;
+}
+
+NetworkND ReconstructSharedNetwork(const NuclearGroupLassoProblem& problem,
+                                   const NuclearGroupLassoSolution& solution) {
+  const int n = static_cast<int>(problem.x.rows()), d = static_cast<int>(problem.x.cols());
+  std::vector<Eigen::VectorXd> us, as;
+  for (std::size_t j = 0; j < solution.blocks.size(); ++j) {
+    const Eigen::MatrixXd& z = solution.z[j];
+    if (z.isZero(0.0)) continue;
+    const int k = solution.blocks[j];
+    Eigen::JacobiSVD<Eigen::MatrixXd> svd(z, Eigen::ComputeThinU | Eigen::ComputeThinV);
+    const Eigen::VectorXd s = svd.singularValues();
+    for (int r = 0; r < s.size(); ++r) {
+      if (!(s[r] > 1e-14 * s[0])) continue;
+      Eigen::VectorXd u = std::sqrt(s[r]) * svd.matrixU().col(r);
+      Eigen::VectorXd a = std::sqrt(s[r]) * svd.matrixV().col(r);
+      // The sign of u that makes the unit's gates 1[u . x~ >= 0] agree with the pattern most.
+      int agree = 0;
+      for (int i = 0; i < n; ++i) {
+        const bool gate = problem.x.row(i).dot(u.head(d)) + u[d] >= 0;
+        agree += gate == problem.patterns->Active(k, i) ? 1 : 0;
+      }
+      if (2 * agree < n) {
+        u = -u;
+        a = -a;
+      }
+      us.push_back(u);
+      as.push_back(a);
+    }
+  }
+  NetworkND network = NetworkND::Zero(problem.gate, d);
+  const int m = static_cast<int>(us.size());
+  network.w.resize(m, d);
+  network.b.resize(m);
+  network.a.resize(m, d);
+  for (int j = 0; j < m; ++j) {
+    network.w.row(j) = us[j].head(d).transpose();
+    network.b[j] = us[j][d];
+    network.a.row(j) = as[j].transpose();
+  }
+  network.output_bias = solution.output_bias;
+  return network;
+}
+
+SharedHiddenLayerNDResult FitSharedHiddenLayerND(const Eigen::Ref<const Eigen::MatrixXd>& x,
+                                                 const SharedHiddenLayerNDOptions& options) {
+  ValidateInputs(x, options.beta, /*need_full_rank=*/true);
+  const PatternSet patterns = SharedHiddenLayerPatterns(x, options);
+  const NuclearGroupLassoProblem problem =
+      SharedScoreMatchingProblem(x, patterns, options.activation, options.beta);
+  return Fit(problem, patterns, options, "sm", nullptr, [&](const NetworkND& network) {
+    return ScoreMatchingObjective(network, x, options.beta, BiasDecay::kPenalized);
+  });
+}
+
+SharedHiddenLayerNDResult FitSharedHiddenLayerDenoisingND(
+    const DenoisingDataND& data, const SharedHiddenLayerNDOptions& options,
+    const SharedHiddenLayerNDResult* warm_start) {
+  ValidateInputs(data.inputs, options.beta, /*need_full_rank=*/false);
+  if (data.targets.rows() != data.inputs.rows() || data.targets.cols() != data.inputs.cols()) {
+    throw Error("DSM: inputs and targets must have the same shape");
+  }
+  if (!data.targets.allFinite()) throw Error("DSM: the targets contain a non-finite value");
+  const PatternSet patterns = SharedHiddenLayerPatterns(data.inputs, options);
+  const NuclearGroupLassoProblem problem =
+      SharedDenoisingProblem(data.inputs, data.targets, patterns, options.activation, options.beta);
+  const bool usable = warm_start != nullptr && warm_start->patterns == patterns.size() &&
+                      warm_start->relaxation.output_bias.size() == data.inputs.cols();
+  return Fit(problem, patterns, options, "dsm", usable ? &warm_start->relaxation : nullptr,
+             [&](const NetworkND& network) {
+               return DenoisingScoreMatchingObjective(network, data.inputs, data.targets,
+                                                      options.beta, BiasDecay::kPenalized);
+             });
+}
+
+SharedClosedForm SharedScoreMatchingClosedForm(const NuclearGroupLassoProblem& problem) {
+  if (!(problem.beta > 0 && problem.beta < 1)) throw Error("the closed form needs 0 < beta < 1");
+  const int n = static_cast<int>(problem.x.rows()), d = static_cast<int>(problem.x.cols());
+  SharedClosedForm form;
+  form.mean = problem.x.colwise().mean().transpose();
+  const Eigen::MatrixXd centred = problem.x.rowwise() - form.mean.transpose();
+  const Eigen::MatrixXd sigma = centred.transpose() * centred / n;
+  form.slope = -(1.0 - problem.beta) * sigma.inverse();
+  form.slope = 0.5 * (form.slope + form.slope.transpose()).eval();
+  form.full_pattern = FullPattern(*problem.patterns);
+  if (form.full_pattern < 0) throw Error("the closed form needs the full pattern");
+  // f(x) = W^T x~ with W = slope^T = slope (symmetric); the bias row is zero, c0 carries the mean.
+  form.block = Eigen::MatrixXd::Zero(d + 1, d);
+  form.block.topRows(d) = form.slope.transpose();
+  form.certificate = EvaluateNuclearGroupLasso(problem, {form.full_pattern}, {form.block});
+  return form;
+}
+
+double SharedClosedFormThreshold(const Eigen::Ref<const Eigen::MatrixXd>& x,
+                                 const PatternSet& patterns, Activation activation,
+                                 double tolerance) {
+  const auto optimal = [&](double beta) {
+    const NuclearGroupLassoProblem problem =
+        SharedScoreMatchingProblem(x, patterns, activation, beta);
+    return SharedScoreMatchingClosedForm(problem).certificate.worst_norm <= beta * (1 + 1e-12);
+  };
+  double lo = 0.0, hi = 1.0 - 1e-12;
+  if (!optimal(hi)) return 1.0;
+  while (hi - lo > tolerance) {
+    const double mid = 0.5 * (lo + hi);
+    if (mid <= 0) break;
+    (optimal(mid) ? hi : lo) = mid;
+  }
+  return hi;
+}
+
+}  // namespace convexscore
