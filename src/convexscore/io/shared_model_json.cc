@@ -56,6 +56,8 @@ json SharedModelNDToJson(const SharedHiddenLayerNDResult& result,
                    {"sampled_directions", options.sampled_directions},
                    {"seed", options.seed}};
   settings.update(objective_settings);
+  // A DSM level carries its sigma at the top too (io/noise_levels_json.h reads it there).
+  if (objective_settings.contains("sigma")) model["sigma"] = objective_settings.at("sigma");
   model.update(json{
       {"objective_kind", result.objective_kind},
       {"architecture", "shared"},

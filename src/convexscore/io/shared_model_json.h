@@ -12,7 +12,9 @@
 //   "settings": {objective, architecture, activation, beta, bias_decay, form, gap_tolerance,
 //                feasibility_tolerance, max_iterations, sample_patterns, sampled_directions, seed,
 //                + the caller's objective settings, e.g. sigma, copies, noise_seed for DSM},
-//   "data": the caller's data summary (DataSummaryNDJson).
+//   "data": the caller's data summary (DataSummaryNDJson),
+//   "sigma" at the top level when the objective settings have one (an entry of a noise-levels
+//   file, io/noise_levels_json.h).
 #pragma once
 
 #include <string>

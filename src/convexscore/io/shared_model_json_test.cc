@@ -68,6 +68,11 @@ TEST(SharedModelJson, UnboundedFitHasNullBoundsAndSampledPatternsAreNamed) {
   EXPECT_EQ(doc2.at("pattern_method"), "sampled");
   EXPECT_EQ(doc2.at("pattern_seed"), 77);
   EXPECT_EQ(doc2.at("sampled_directions"), 20);
+  EXPECT_FALSE(doc2.contains("sigma"));
+  const nlohmann::json doc3 = SharedModelNDToJson(sampled, options, DataSummaryNDJson(x), {},
+                                                  {{"sigma", 0.5}, {"copies", 2}});
+  EXPECT_EQ(doc3.at("sigma"), 0.5);
+  EXPECT_EQ(doc3.at("settings").at("copies"), 2);
 }
 
 }  // namespace

@@ -34,6 +34,9 @@ int FullPattern(const PatternSet& patterns) {
   return patterns.Find(full.data());
 }
 
+void RefitOutputLayer(NetworkND& network, const Eigen::MatrixXd& x, const Eigen::MatrixXd* targets,
+                      double beta);
+
 // Solve, reconstruct and evaluate: the common part of the SM and DSM fits.
 SharedHiddenLayerNDResult Fit(const NuclearGroupLassoProblem& problem, const PatternSet& patterns,
                               const SharedHiddenLayerNDOptions& options, const char* kind,
@@ -62,8 +65,17 @@ SharedHiddenLayerNDResult Fit(const NuclearGroupLassoProblem& problem, const Pat
   result.relaxation = SolveNuclearGroupLasso(problem, options.solver, warm_start);
   result.summary = result.relaxation.summary;
   result.network = ReconstructSharedNetwork(problem, result.relaxation);
+  const Eigen::MatrixXd* targets = problem.target.size() == 0 ? nullptr : &problem.target;
+  RefitOutputLayer(result.network, problem.x, targets, options.beta);
   result.lower_bound = result.summary.dual_objective;
   result.upper_bound = objective(result.network);
+  // The zero network with the best c0 is also a network: keep it if it is better.
+  NetworkND zero = NetworkND::Zero(options.activation, d);
+  if (targets) zero.output_bias = targets->colwise().mean().transpose();
+  if (const double value = objective(zero); value < result.upper_bound) {
+    result.network = zero;
+    result.upper_bound = value;
+  }
   result.gap = result.upper_bound - result.lower_bound;
   return result;
 }
@@ -111,6 +123,74 @@ NuclearGroupLassoProblem SharedDenoisingProblem(const Eigen::Ref<const Eigen::Ma
   return problem;
 }
 
+namespace {
+
+// A unit (w, b) = u whose gates are on for every point and whose values are the affine function
+// sign * u . x~ up to a constant (absorbed by c0): u itself or -u, with the bias raised just
+// enough; the smaller of the two.
+void RealizeAllActive(const Eigen::MatrixXd& x, double sign, Eigen::VectorXd& u,
+                      Eigen::VectorXd& a) {
+  const int d = static_cast<int>(x.cols());
+  Eigen::VectorXd best_u, best_a;
+  for (const double flip : {1.0, -1.0}) {
+    Eigen::VectorXd v = flip * sign * u;
+    const Eigen::VectorXd values = x * v.head(d) + Eigen::VectorXd::Constant(x.rows(), v[d]);
+    v[d] += std::max(0.0, -values.minCoeff());
+    if (best_u.size() == 0 || v.norm() < best_u.norm()) {
+      best_u = v;
+      best_a = flip * a;
+    }
+  }
+  u = best_u;
+  a = best_a;
+}
+
+// Given the hidden units, the output weights and c0 that minimise the objective (a ridge problem:
+// (Phi_c^T Phi_c / n + beta I) A = Phi_c^T Y_c / n - T, T_j = mean act'_j w_j for score matching),
+// then each unit rebalanced to ||(w, b)|| = ||a|| (same function, smaller weight decay); repeated.
+// Each step can only lower the objective.
+void RefitOutputLayer(NetworkND& network, const Eigen::MatrixXd& x, const Eigen::MatrixXd* targets,
+                      double beta) {
+  const int n = static_cast<int>(x.rows()), d = static_cast<int>(x.cols());
+  const Eigen::MatrixXd y = targets ? *targets : Eigen::MatrixXd::Zero(n, d);
+  const Eigen::MatrixXd yc = y.rowwise() - y.colwise().mean();
+  for (int round = 0; round < 8 && network.neurons() > 0; ++round) {
+    const int m = network.neurons();
+    Eigen::MatrixXd phi(n, m), trace = Eigen::MatrixXd::Zero(m, d);
+    for (int j = 0; j < m; ++j) {
+      double slope = 0.0;
+      for (int i = 0; i < n; ++i) {
+        const double pre = x.row(i).dot(network.w.row(j)) + network.b[j];
+        if (network.activation == Activation::kRelu) {
+          phi(i, j) = std::max(pre, 0.0);
+          slope += pre >= 0 ? 1.0 : 0.0;
+        } else {
+          phi(i, j) = std::abs(pre);
+          slope += pre >= 0 ? 1.0 : -1.0;
+        }
+      }
+      if (!targets) trace.row(j) = (slope / n) * network.w.row(j);
+    }
+    const Eigen::MatrixXd phic = phi.rowwise() - phi.colwise().mean();
+    Eigen::MatrixXd system = phic.transpose() * phic / n;
+    system.diagonal().array() += beta;
+    const Eigen::MatrixXd a = system.llt().solve(phic.transpose() * yc / n - trace);
+    network.a = a;
+    network.output_bias = (y - phi * a).colwise().mean().transpose();
+    for (int j = 0; j < m; ++j) {
+      const double unit = std::sqrt(network.w.row(j).squaredNorm() + network.b[j] * network.b[j]);
+      const double out = network.a.row(j).norm();
+      if (unit == 0.0 || out == 0.0) continue;
+      const double scale = std::sqrt(out / unit);
+      network.w.row(j) *= scale;
+      network.b[j] *= scale;
+      network.a.row(j) /= scale;
+    }
+  }
+}
+
+}  // namespace
+
 NetworkND ReconstructSharedNetwork(const NuclearGroupLassoProblem& problem,
                                    const NuclearGroupLassoSolution& solution) {
   const int n = static_cast<int>(problem.x.rows()), d = static_cast<int>(problem.x.cols());
@@ -119,21 +199,27 @@ NetworkND ReconstructSharedNetwork(const NuclearGroupLassoProblem& problem,
     const Eigen::MatrixXd& z = solution.z[j];
     if (z.isZero(0.0)) continue;
     const int k = solution.blocks[j];
+    const int active = problem.patterns->ActiveCount(k);
     Eigen::JacobiSVD<Eigen::MatrixXd> svd(z, Eigen::ComputeThinU | Eigen::ComputeThinV);
     const Eigen::VectorXd s = svd.singularValues();
     for (int r = 0; r < s.size(); ++r) {
       if (!(s[r] > 1e-14 * s[0])) continue;
       Eigen::VectorXd u = std::sqrt(s[r]) * svd.matrixU().col(r);
       Eigen::VectorXd a = std::sqrt(s[r]) * svd.matrixV().col(r);
-      // The sign of u that makes the unit's gates 1[u . x~ >= 0] agree with the pattern most.
-      int agree = 0;
-      for (int i = 0; i < n; ++i) {
-        const bool gate = problem.x.row(i).dot(u.head(d)) + u[d] >= 0;
-        agree += gate == problem.patterns->Active(k, i) ? 1 : 0;
-      }
-      if (2 * agree < n) {
-        u = -u;
-        a = -a;
+      if (active == n || (active == 0 && problem.gate == Activation::kAbs)) {
+        // S_k = +-I: the unit must be on everywhere; a bias shift does it and only moves c0.
+        RealizeAllActive(problem.x, active == n ? 1.0 : -1.0, u, a);
+      } else {
+        // The sign of u that makes the unit's gates 1[u . x~ >= 0] agree with the pattern most.
+        int agree = 0;
+        for (int i = 0; i < n; ++i) {
+          const bool gate = problem.x.row(i).dot(u.head(d)) + u[d] >= 0;
+          agree += gate == problem.patterns->Active(k, i) ? 1 : 0;
+        }
+        if (2 * agree < n) {
+          u = -u;
+          a = -a;
+        }
       }
       us.push_back(u);
       as.push_back(a);

@@ -78,7 +78,11 @@ NuclearGroupLassoProblem SharedDenoisingProblem(const Eigen::Ref<const Eigen::Ma
 
 // The network of a relaxed solution: each block's SVD sum_r s_r u_r v_r^T gives neurons
 // (w, b) = +-sqrt(s_r) u_r, a = +-sqrt(s_r) v_r (balanced, so their weight decay is beta s_r),
-// the sign chosen so that the neuron's own gates agree with the pattern on the most points.
+// the sign chosen so that the neuron's own gates agree with the pattern on the most points; units
+// of the full pattern (and, for abs, the empty one) get the bias shift that turns them on for
+// every point (the values change by a constant only). The fits then refit the output weights and
+// c0 for these hidden units (a ridge problem, alternated with rebalancing each unit) and keep the
+// zero network instead if it is better: the upper bound is the objective of the network kept.
 NetworkND ReconstructSharedNetwork(const NuclearGroupLassoProblem& problem,
                                    const NuclearGroupLassoSolution& solution);
 

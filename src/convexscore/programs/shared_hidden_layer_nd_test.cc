@@ -115,7 +115,7 @@ TEST(SharedND, DenoisingFitReportsBoundsAndWarmStarts) {
   const Eigen::MatrixXd x = GaussianData(10, 2, 5);
   const DenoisingDataND data = MakeDenoisingDataND(x, 0.3, 2, 9);
   SharedHiddenLayerNDOptions options;
-  options.beta = 0.05;
+  options.beta = 0.5;
   const SharedHiddenLayerNDResult fit = FitSharedHiddenLayerDenoisingND(data, options);
   ASSERT_EQ(fit.summary.status, SolveStatus::kOptimal) << fit.summary.message;
   EXPECT_EQ(fit.objective_kind, "dsm");
@@ -125,11 +125,12 @@ TEST(SharedND, DenoisingFitReportsBoundsAndWarmStarts) {
               DenoisingScoreMatchingObjective(fit.network, data.inputs, data.targets, options.beta,
                                               BiasDecay::kPenalized),
               1e-12);
-  options.beta = 0.045;
+  options.beta = 0.45;
   const SharedHiddenLayerNDResult cold = FitSharedHiddenLayerDenoisingND(data, options);
   const SharedHiddenLayerNDResult warm = FitSharedHiddenLayerDenoisingND(data, options, &fit);
   ASSERT_EQ(warm.summary.status, SolveStatus::kOptimal) << warm.summary.message;
   EXPECT_NEAR(warm.summary.objective, cold.summary.objective, 2e-9 * Scale(cold.summary.objective));
+  EXPECT_LT(warm.summary.iterations, cold.summary.iterations);
   // beta_max: the zero network is optimal from there on.
   options.beta = 1.0001 * fit.beta_max;
   const SharedHiddenLayerNDResult zero = FitSharedHiddenLayerDenoisingND(data, options);

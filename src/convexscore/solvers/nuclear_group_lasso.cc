@@ -147,6 +147,15 @@ double LipschitzEstimate(const Restricted& r) {
   return std::max(estimate / r.n, 1e-12);
 }
 
+// The dual value at s Lambda, with s the best scale in [0, limit] (the dual objective
+// -(n/2) s^2 ||Lambda||^2 - s <Lambda, Y> is a concave quadratic in s).
+double ScaledDual(const Eigen::MatrixXd& lambda, const Eigen::MatrixXd& y, int n, double limit) {
+  const double quadratic = n * lambda.squaredNorm(), linear = (lambda.array() * y.array()).sum();
+  double s = limit;
+  if (quadratic > 0) s = std::clamp(-linear / quadratic, 0.0, limit);
+  return -0.5 * s * s * quadratic - s * linear;
+}
+
 struct Values {
   double primal = 0.0, dual = 0.0, worst_excess = 0.0;
 };
@@ -164,8 +173,11 @@ Values RestrictedValues(const Restricted& r, const Eigen::MatrixXd& z, const Eig
     worst = std::max(worst, SpectralNorm(h.middleRows(j * r.q, r.q)));
   }
   v.primal = res.squaredNorm() / (2.0 * r.n) + (r.g.array() * z.array()).sum() + beta * nuclear;
-  const double s = scale_dual && worst > beta ? beta / worst : 1.0;
-  v.dual = -(r.n / 2.0) * s * s * lambda.squaredNorm() - s * (lambda.array() * r.yc.array()).sum();
+  if (scale_dual) {
+    v.dual = ScaledDual(lambda, r.yc, r.n, worst > beta ? beta / worst : 1.0);
+  } else {
+    v.dual = -(r.n / 2.0) * lambda.squaredNorm() - (lambda.array() * r.yc.array()).sum();
+  }
   v.worst_excess = scale_dual ? 0.0 : std::max(worst - beta, 0.0) / beta;
   return v;
 }
@@ -322,8 +334,12 @@ NuclearGroupLassoCertificate EvaluateNuclearGroupLasso(const NuclearGroupLassoPr
   const bool scale = problem.trace_weight.size() == 0 || problem.trace_weight.isZero(0.0);
   // With G = 0 the scaled point s Lambda is exactly feasible; otherwise Lambda itself, with its
   // infeasibility reported.
-  const double s = scale && c.worst_norm > problem.beta ? problem.beta / c.worst_norm : 1.0;
-  c.dual_objective = -(n / 2.0) * s * s * lambda.squaredNorm() - s * (lambda.array() * y.array()).sum();
+  if (scale) {
+    c.dual_objective = ScaledDual(lambda, y, n,
+                                  c.worst_norm > problem.beta ? problem.beta / c.worst_norm : 1.0);
+  } else {
+    c.dual_objective = -(n / 2.0) * lambda.squaredNorm() - (lambda.array() * y.array()).sum();
+  }
   c.gap = c.primal_objective - c.dual_objective;
   c.dual_infeasibility =
       scale ? 0.0 : std::max(c.worst_norm - problem.beta, 0.0) / problem.beta;
