@@ -1,6 +1,7 @@
 #include "convexscore/solvers/cone_group_lasso.h"
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -79,6 +80,38 @@ Eigen::VectorXd NonNegativeLeastSquares(const Eigen::MatrixXd& c, const Eigen::V
 }
 
 double Scale(const Eigen::MatrixXd& x) { return 1.0 + x.cwiseAbs().maxCoeff(); }
+
+// The Euclidean projection of z onto the cone {z : (2 D_k - I) X~ z >= 0} (Moreau: z minus its
+// projection onto the polar cone, found by non-negative least squares), finished on the rows it
+// makes tight by the orthogonal projection onto their null space, so that those rows hold to
+// rounding relative to the result. A result negligible against z becomes exactly zero.
+Eigen::VectorXd ProjectOntoCone(const Eigen::MatrixXd& xt, const Eigen::VectorXd& sign,
+                                const Eigen::VectorXd& z) {
+  const int n = static_cast<int>(xt.rows()), q = static_cast<int>(xt.cols());
+  const Eigen::VectorXd rows = sign.cwiseProduct(xt * z);
+  if ((rows.array() >= 0).all()) return z;
+  const Eigen::MatrixXd a = (xt.array().colwise() * sign.array()).matrix().transpose();  // q x n
+  const Eigen::VectorXd mu = NonNegativeLeastSquares(a, -z);
+  std::vector<int> support;
+  for (int i = 0; i < n; ++i)
+    if (mu[i] > 0) support.push_back(i);
+  Eigen::VectorXd out = z + a * mu;
+  if (!support.empty()) {
+    Eigen::MatrixXd tight(support.size(), q);
+    for (std::size_t j = 0; j < support.size(); ++j) tight.row(j) = a.col(support[j]).transpose();
+    Eigen::JacobiSVD<Eigen::MatrixXd> svd(tight, Eigen::ComputeFullV);
+    const Eigen::VectorXd sv = svd.singularValues();
+    int rank = 0;
+    for (int j = 0; j < sv.size(); ++j)
+      if (sv[j] > 1e-10 * sv[0]) ++rank;
+    const Eigen::MatrixXd basis = svd.matrixV().rightCols(q - rank);
+    const Eigen::VectorXd exact = basis * (basis.transpose() * out);
+    if ((sign.cwiseProduct(xt * exact).array() >= -1e-13 * exact.norm() * Scale(xt)).all())
+      out = exact;
+  }
+  if (out.norm() <= 1e-9 * z.norm()) out.setZero();
+  return out;
+}
 
 }  // namespace
 
@@ -175,6 +208,58 @@ double PatternDualNorm(const Eigen::MatrixXd& x, const PatternSet& patterns, int
   return best;
 }
 
+namespace {
+
+// t_k = g_k + X~^T S_k lambda for every pattern, reading the pattern bits directly (ReLU: the sum
+// of lambda_i x~_i over the active points; abs: twice that minus the sum over all points).
+Eigen::MatrixXd ReducedGradients(const ConeGroupLassoProblem& problem, const Eigen::VectorXd& lambda) {
+  const PatternSet& patterns = *problem.patterns;
+  const int n = static_cast<int>(problem.x.rows()), d = static_cast<int>(problem.x.cols());
+  const int num_patterns = patterns.size();
+  Eigen::MatrixXd weighted(d + 1, n);  // column i: lambda_i x~_i
+  weighted.topRows(d) = (problem.x.array().colwise() * lambda.array()).matrix().transpose();
+  weighted.row(d) = lambda.transpose();
+  const Eigen::VectorXd all = weighted.rowwise().sum();
+  Eigen::MatrixXd out(d + 1, num_patterns);
+  for (int k = 0; k < num_patterns; ++k) {
+    Eigen::VectorXd t = Eigen::VectorXd::Zero(d + 1);
+    const std::uint64_t* bits = patterns.Bits(k);
+    for (int w = 0; w < patterns.words(); ++w) {
+      for (std::uint64_t word = bits[w]; word != 0; word &= word - 1)
+        t += weighted.col(64 * w + std::countr_zero(word));
+    }
+    out.col(k) = problem.gate == Activation::kRelu ? t : Eigen::VectorXd(2.0 * t - all);
+  }
+  if (problem.linear.size() > 0) out += problem.linear;
+  return out;
+}
+
+// A cheap upper bound on psi(h) for pattern k (a screening test before the exact pricing): the
+// multiplier mu = |h_b| on one point whose cone row has the sign of h_b meets the bias row
+// exactly, so psi(h) <= min over such points i of ||h_w - h_b x_i|| (and <= ||h_w|| when
+// h_b = 0). Infinity when no point has that sign.
+double PatternDualNormBound(const Eigen::MatrixXd& x, const PatternSet& patterns, int k,
+                            const Eigen::VectorXd& h) {
+  const int n = static_cast<int>(x.rows()), d = static_cast<int>(x.cols());
+  const double c = h[d];
+  if (c == 0.0) return h.head(d).norm();
+  double best = std::numeric_limits<double>::infinity();
+  const std::uint64_t* bits = patterns.Bits(k);
+  for (int i = 0; i < n; ++i) {
+    const bool active = (bits[i >> 6] >> (i & 63)) & 1u;
+    if (active != (c > 0)) continue;
+    double sq = 0.0;
+    for (int j = 0; j < d; ++j) {
+      const double r = h[j] - c * x(i, j);
+      sq += r * r;
+    }
+    best = std::min(best, sq);
+  }
+  return std::sqrt(best);
+}
+
+}  // namespace
+
 ConeGroupLassoCertificate EvaluateConeGroupLasso(const ConeGroupLassoProblem& problem,
                                                  const Eigen::MatrixXd& positive,
                                                  const Eigen::MatrixXd& negative) {
@@ -203,20 +288,57 @@ ConeGroupLassoCertificate EvaluateConeGroupLasso(const ConeGroupLassoProblem& pr
     if (has_linear) linear_term += problem.linear.col(k).dot(v);
   }
   const Eigen::VectorXd r = fitted - problem.target;
-  const Eigen::VectorXd lambda = r / n;
+  Eigen::VectorXd lambda = r / n;
   cert.primal_objective = r.squaredNorm() / (2.0 * n) + linear_term + penalty;
-  cert.dual_objective = -0.5 * n * lambda.squaredNorm() - lambda.dot(problem.target);
-  cert.gap = cert.primal_objective - cert.dual_objective;
+  // Without a linear term (DSM) the constraints psi <= beta are homogeneous in lambda, so the
+  // dual point is centred when a pattern gates every point alike (the free constant's
+  // constraint sum lambda = 0) and then scaled into the feasible set: a valid certificate at
+  // every point, not only at the optimum.
+  bool uniform_pattern = false;
+  for (int k = 0; k < num_patterns && !has_linear; ++k) {
+    const int active = patterns.ActiveCount(k);
+    uniform_pattern = uniform_pattern || active == n ||
+                      (active == 0 && problem.gate == Activation::kAbs);
+  }
+  if (uniform_pattern) lambda.array() -= lambda.mean();
+  // The largest psi: exact prices in decreasing order of the screening bound, stopping when the
+  // bound falls below the largest exact value found (the bound is attained by a feasible
+  // multiplier with an exact bias row, so the blocks skipped add no bias residual either).
+  const Eigen::MatrixXd t = ReducedGradients(problem, lambda);
+  std::vector<std::pair<double, int>> bounds;  // (bound, 2 k + s)
+  bounds.reserve(2 * static_cast<std::size_t>(num_patterns));
   for (int k = 0; k < num_patterns; ++k) {
-    Eigen::VectorXd t = xt.transpose() * GateOf(patterns, k, problem.gate).cwiseProduct(lambda);
-    if (has_linear) t += problem.linear.col(k);
-    for (double s : {1.0, -1.0}) {
-      double bias_residual = 0.0;
-      const double psi = PatternDualNorm(problem.x, patterns, k, s * t, &bias_residual);
-      cert.worst_psi = std::max(cert.worst_psi, psi);
-      cert.bias_residual = std::max(cert.bias_residual, bias_residual);
+    for (int s = 0; s < 2; ++s) {
+      const Eigen::VectorXd h = s == 0 ? Eigen::VectorXd(t.col(k)) : Eigen::VectorXd(-t.col(k));
+      bounds.push_back({PatternDualNormBound(problem.x, patterns, k, h), 2 * k + s});
     }
   }
+  std::sort(bounds.begin(), bounds.end(), [](const auto& a, const auto& b) {
+    return a.first > b.first || (a.first == b.first && a.second < b.second);
+  });
+  for (const auto& [bound, index] : bounds) {
+    if (bound <= cert.worst_psi) break;
+    const int k = index / 2;
+    const Eigen::VectorXd h = index % 2 == 0 ? Eigen::VectorXd(t.col(k)) : Eigen::VectorXd(-t.col(k));
+    double bias_residual = 0.0;
+    const double psi = std::min(bound, PatternDualNorm(problem.x, patterns, k, h, &bias_residual));
+    cert.worst_psi = std::max(cert.worst_psi, psi);
+    if (psi < bound) cert.bias_residual = std::max(cert.bias_residual, bias_residual);
+  }
+  if (!has_linear) {
+    // The best multiple theta lambda with theta psi <= beta: D(theta) is a concave quadratic.
+    const double ll = lambda.squaredNorm(), ly = lambda.dot(problem.target);
+    const double limit = cert.worst_psi > 0 ? problem.beta / cert.worst_psi
+                                            : std::numeric_limits<double>::infinity();
+    double theta = ll > 0 ? std::clamp(-ly / (n * ll), 0.0, limit) : 0.0;
+    if (!std::isfinite(theta)) theta = 0.0;
+    cert.dual_scale = theta;
+    lambda *= theta;
+    cert.worst_psi *= theta;
+    cert.bias_residual *= theta;
+  }
+  cert.dual_objective = -0.5 * n * lambda.squaredNorm() - lambda.dot(problem.target);
+  cert.gap = cert.primal_objective - cert.dual_objective;
   cert.dual_infeasibility = std::max(0.0, cert.worst_psi - problem.beta) / problem.beta;
   return cert;
 }
@@ -346,13 +468,15 @@ class Polisher {
     d_ = static_cast<int>(problem.x.cols());
   }
 
-  // Returns false when the structure could not be solved; z is then unchanged.
+  // Returns false when the structure could not be solved; z is then unchanged. An active-set
+  // loop: rows the Newton point violates join the tight set, tight rows whose multiplier is
+  // negative leave it, and blocks that shrink to zero leave the active set.
   bool Polish(Eigen::MatrixXd& z, double tight_tolerance) const {
     const int m = static_cast<int>(blocks_.size());
-    const double zscale = std::max(z.cwiseAbs().maxCoeff(), 1e-300);
+    double zscale = 1e-300;
+    for (int b = 0; b < m; ++b) zscale = std::max(zscale, z.col(b).head(d_).norm());
     std::vector<int> active;
     std::vector<std::vector<int>> tight(m);
-    std::vector<Eigen::MatrixXd> basis(m);
     Eigen::VectorXd free_gate = Eigen::VectorXd::Zero(n_);  // the pure-bias columns
     double free_value = 0.0;
     bool has_free = false;
@@ -381,11 +505,40 @@ class Polisher {
           tight[b].push_back(i);
       }
     }
-    for (int attempt = 0; attempt < 4; ++attempt) {
-      Eigen::MatrixXd candidate = z;
-      if (!SolveStructure(active, tight, has_free, free_gate, free_value, candidate)) return false;
+    Eigen::MatrixXd start = z;
+    for (int attempt = 0; attempt < 20 * m + 100; ++attempt) {
+      Eigen::MatrixXd candidate = start;
+      // The constant held by full-pattern blocks outside the active set.
+      free_value = 0.0;
+      for (int b = 0; b < m; ++b) {
+        if (problem_.patterns->ActiveCount(blocks_[b].k) == n_ &&
+            std::find(active.begin(), active.end(), b) == active.end())
+          free_value += blocks_[b].sign() * start(d_, b);
+      }
+      std::vector<int> vanished;
+      std::pair<int, int> blocking;
+      if (!SolveStructure(active, tight, has_free, free_gate, free_value, candidate, &vanished,
+                          &blocking)) {
+        if (blocking.first >= 0) {
+          tight[blocking.first].push_back(blocking.second);
+          start = candidate;
+          continue;
+        }
+        if (vanished.empty()) return false;
+        std::vector<int> kept;
+        for (std::size_t a = 0; a < active.size(); ++a) {
+          if (std::find(vanished.begin(), vanished.end(), static_cast<int>(a)) != vanished.end())
+            tight[active[a]].clear();
+          else
+            kept.push_back(active[a]);
+        }
+        active = kept;
+        start = candidate;
+        continue;
+      }
+      start = candidate;
       // Rows that the Newton point violates join the tight set; then solve again.
-      bool added = false;
+      bool changed = false;
       const Eigen::MatrixXd cand_products = xt_ * candidate;
       for (int b : active) {
         const Eigen::VectorXd sign = ConeSignOf(*problem_.patterns, blocks_[b].k);
@@ -393,14 +546,55 @@ class Polisher {
           if (sign[i] * cand_products(i, b) < -1e-12 * xt_.row(i).norm() * candidate.col(b).norm() &&
               std::find(tight[b].begin(), tight[b].end(), i) == tight[b].end()) {
             tight[b].push_back(i);
-            added = true;
+            changed = true;
           }
         }
       }
-      if (!added) {
-        z = candidate;
-        return true;
+      if (changed) continue;
+      // Multipliers of the tight rows: the block's gradient must be A_T^T mu with mu >= 0;
+      // the most negative multiplier's row leaves the tight set.
+      Eigen::VectorXd fitted = Eigen::VectorXd::Zero(n_);
+      for (int b : active) {
+        const Block& blk = blocks_[b];
+        fitted += blk.sign() * GateOf(*problem_.patterns, blk.k, problem_.gate)
+                                   .cwiseProduct(cand_products.col(b));
       }
+      if (has_free) {
+        for (int b = 0; b < m; ++b)
+          if (problem_.patterns->ActiveCount(blocks_[b].k) == n_ && !std::count(active.begin(), active.end(), b))
+            fitted += blocks_[b].sign() * candidate(d_, b) * free_gate;
+      }
+      const Eigen::VectorXd lambda = (fitted - problem_.target) / n_;
+      for (int b : active) {
+        if (tight[b].empty()) continue;
+        const Block& blk = blocks_[b];
+        Eigen::VectorXd grad =
+            blk.sign() * xt_.transpose() *
+            GateOf(*problem_.patterns, blk.k, problem_.gate).cwiseProduct(lambda);
+        if (problem_.linear.size() > 0) grad += blk.sign() * problem_.linear.col(blk.k);
+        const Eigen::VectorXd u = candidate.col(b).head(d_);
+        grad.head(d_) += problem_.beta * u / u.norm();
+        const Eigen::VectorXd sign = ConeSignOf(*problem_.patterns, blk.k);
+        Eigen::MatrixXd at(d_ + 1, tight[b].size());
+        for (std::size_t j = 0; j < tight[b].size(); ++j)
+          at.col(j) = sign[tight[b][j]] * xt_.row(tight[b][j]).transpose();
+        const Eigen::VectorXd mu = at.completeOrthogonalDecomposition().solve(grad);
+        const double tol = 1e-9 * (grad.norm() + problem_.beta);
+        int worst = -1;
+        for (int j = 0; j < mu.size(); ++j)
+          if (mu[j] < -tol && (worst < 0 || mu[j] < mu[worst])) worst = j;
+        if (worst >= 0) {
+          // Only when no non-negative combination explains the gradient.
+          const Eigen::VectorXd nn = NonNegativeLeastSquares(at, grad);
+          if ((at * nn - grad).norm() > tol) {
+            tight[b].erase(tight[b].begin() + worst);
+            changed = true;
+          }
+        }
+      }
+      if (changed) continue;
+      z = candidate;
+      return true;
     }
     return false;
   }
@@ -408,7 +602,9 @@ class Polisher {
  private:
   bool SolveStructure(const std::vector<int>& active, const std::vector<std::vector<int>>& tight,
                       bool has_free, const Eigen::VectorXd& free_gate, double free_value,
-                      Eigen::MatrixXd& z) const {
+                      Eigen::MatrixXd& z, std::vector<int>* vanished,
+                      std::pair<int, int>* blocking) const {
+    *blocking = {-1, -1};
     // Columns of the reduced design: each active block's basis mapped through S_k X~.
     std::vector<Eigen::MatrixXd> bases;
     std::vector<int> offsets;
@@ -460,8 +656,79 @@ class Polisher {
       return value;
     };
     const Eigen::MatrixXd data_hessian = design.transpose() * design / n_;
+    // The cone rows of each block in its reduced coordinates; steps stop at the first row that
+    // would turn negative (the ratio test of an active-set method), so every point stays feasible.
+    std::vector<Eigen::MatrixXd> cone_rows(active.size());
+    for (std::size_t a = 0; a < active.size(); ++a) {
+      const Eigen::VectorXd sign = ConeSignOf(*problem_.patterns, blocks_[active[a]].k);
+      cone_rows[a] = (xt_ * bases[a]).array().colwise() * sign.array();
+      for (int i : tight[active[a]]) cone_rows[a].row(i).setZero();
+    }
+    auto step_limit = [&](const Eigen::VectorXd& v, const Eigen::VectorXd& dv,
+                          std::pair<int, int>* row) {
+      double limit = std::numeric_limits<double>::infinity();
+      for (std::size_t a = 0; a < active.size(); ++a) {
+        const int cols = static_cast<int>(bases[a].cols());
+        const Eigen::VectorXd r = cone_rows[a] * v.segment(offsets[a], cols);
+        const Eigen::VectorXd dr = cone_rows[a] * dv.segment(offsets[a], cols);
+        for (int i = 0; i < n_; ++i) {
+          if (dr[i] < 0) {
+            const double t = std::max(r[i], 0.0) / -dr[i];
+            if (t < limit) {
+              limit = t;
+              *row = {static_cast<int>(a), i};
+            }
+          }
+        }
+      }
+      return limit;
+    };
+    // Write back: blocks outside the active set (and those listed as vanished) become zero;
+    // the free constant goes to the full pattern's block of the matching sign.
+    auto write_back = [&](const std::vector<int>& dropped) {
+      z.setZero();
+      for (std::size_t a = 0; a < active.size(); ++a) {
+        if (std::find(dropped.begin(), dropped.end(), static_cast<int>(a)) != dropped.end()) continue;
+        z.col(active[a]) = bases[a] * xi.segment(offsets[a], bases[a].cols());
+      }
+      if (!has_free) return true;
+      const double value = xi[free_index];
+      for (std::size_t b = 0; b < blocks_.size(); ++b) {
+        const Block& blk = blocks_[b];
+        if (problem_.patterns->ActiveCount(blk.k) != n_) continue;
+        if (blk.sign() * value >= 0) {
+          z(d_, b) += std::abs(value);
+          return true;
+        }
+      }
+      return false;  // the working set lacks the full pattern's block of that sign
+    };
+    // Blocks the iteration drives towards zero belong outside the active set (the weight norm is
+    // not differentiable there): the point is written back without them and the caller solves
+    // again on the smaller set.
+    auto vanishing = [&](double relative) {
+      std::vector<double> norms(active.size());
+      double largest = 0.0;
+      for (std::size_t a = 0; a < active.size(); ++a) {
+        norms[a] = (bases[a].topRows(d_) * xi.segment(offsets[a], bases[a].cols())).norm();
+        largest = std::max(largest, norms[a]);
+      }
+      std::vector<int> out;
+      for (std::size_t a = 0; a < active.size(); ++a)
+        if (norms[a] <= relative * largest) out.push_back(static_cast<int>(a));
+      return out;
+    };
+    auto ls_blocked = [](double t, double limit) { return limit <= 1.0 && t == limit; };
     double current = objective(xi);
-    for (int iter = 0; iter < 100; ++iter) {
+    // Levenberg-regularised Newton: redundant blocks make the Hessian singular along directions
+    // on which the objective is linear, so the regularisation grows when steps must be cut.
+    double damping = 1e-12;
+    for (int iter = 0; iter < 200; ++iter) {
+      if (!vanishing(1e-11).empty()) {
+        *vanished = vanishing(1e-9);
+        write_back(*vanished);
+        return false;
+      }
       Eigen::VectorXd grad = design.transpose() * (design * xi - problem_.target) / n_ + lin;
       Eigen::MatrixXd hessian = data_hessian;
       for (std::size_t a = 0; a < active.size(); ++a) {
@@ -469,20 +736,25 @@ class Polisher {
         const Eigen::MatrixXd wb = bases[a].topRows(d_);
         const Eigen::VectorXd u = wb * xi.segment(offsets[a], cols);
         const double nu = u.norm();
-        if (nu <= 1e-14 * (1.0 + xi.cwiseAbs().maxCoeff())) return false;  // the block vanishes
         grad.segment(offsets[a], cols) += problem_.beta * wb.transpose() * u / nu;
         const Eigen::MatrixXd curvature =
             (Eigen::MatrixXd::Identity(d_, d_) - u * u.transpose() / (nu * nu)) / nu;
         hessian.block(offsets[a], offsets[a], cols, cols) +=
             problem_.beta * wb.transpose() * curvature * wb;
       }
-      // A tiny ridge keeps the step defined when the optimum is not unique.
-      hessian.diagonal().array() += 1e-13 * (1.0 + hessian.diagonal().cwiseAbs().maxCoeff());
+      const double diag = 1.0 + hessian.diagonal().cwiseAbs().maxCoeff();
+      hessian.diagonal().array() += damping * diag;
       const Eigen::VectorXd step = -hessian.ldlt().solve(grad);
       const double decrement = -grad.dot(step);
-      if (!(decrement >= 0) || !step.allFinite()) return false;
+      if (!(decrement >= 0) || !step.allFinite()) {
+        damping *= 100.0;
+        if (damping > 1.0) return false;
+        continue;
+      }
       if (decrement <= 1e-28 * (1.0 + std::abs(current))) break;
-      double t = 1.0;
+      std::pair<int, int> row{-1, -1};
+      const double limit = step_limit(xi, step, &row);
+      double t = std::min(1.0, limit);
       bool moved = false;
       for (int ls = 0; ls < 40; ++ls, t *= 0.5) {
         const Eigen::VectorXd trial = xi + t * step;
@@ -496,26 +768,25 @@ class Polisher {
           break;
         }
       }
-      if (!moved) break;
-    }
-    // Write back: inactive blocks become zero; the free constant goes to the full pattern's
-    // block of the matching sign.
-    z.setZero();
-    for (std::size_t a = 0; a < active.size(); ++a)
-      z.col(active[a]) = bases[a] * xi.segment(offsets[a], bases[a].cols());
-    if (has_free) {
-      const double value = xi[free_index];
-      for (std::size_t b = 0; b < blocks_.size(); ++b) {
-        const Block& blk = blocks_[b];
-        if (problem_.patterns->ActiveCount(blk.k) != n_) continue;
-        if (blk.sign() * value >= 0) {
-          z(d_, b) += std::abs(value);
-          return true;
-        }
+      if (moved && ls_blocked(t, limit)) {
+        // A cone row became tight: the caller adds it and solves on the smaller face.
+        *blocking = {active[row.first], row.second};
+        write_back({});
+        return false;
       }
-      return false;  // the working set lacks the full pattern's block of that sign
+      if (!moved) {
+        if (damping >= 1e-2) break;
+        damping = std::max(damping * 100.0, 1e-10);
+        continue;
+      }
+      damping = t < 0.1 ? damping * 10.0 : std::max(damping * 0.1, 1e-14);
     }
-    return true;
+    *vanished = vanishing(1e-9);
+    if (!vanished->empty()) {
+      write_back(*vanished);
+      return false;
+    }
+    return write_back({});
   }
 
   const ConeGroupLassoProblem& problem_;
@@ -597,14 +868,16 @@ ConeGroupLassoSolution SolveConeGroupLasso(const ConeGroupLassoProblem& problem,
   auto price = [&](const Eigen::VectorXd& fitted, int limit) {
     const Eigen::VectorXd lambda = (fitted - problem.target) / n;
     std::vector<std::pair<double, Block>> violated;
+    const Eigen::MatrixXd t = ReducedGradients(problem, lambda);
+    const double threshold = problem.beta * (1.0 + options.feasibility_tolerance);
     for (int k = 0; k < num_patterns; ++k) {
       if (in_set[2 * k] && in_set[2 * k + 1]) continue;
-      Eigen::VectorXd t = xt.transpose() * GateOf(patterns, k, problem.gate).cwiseProduct(lambda);
-      if (problem.linear.size() > 0) t += problem.linear.col(k);
       for (int s = 0; s < 2; ++s) {
         if (in_set[2 * k + s]) continue;
-        const double psi = PatternDualNorm(problem.x, patterns, k, s == 0 ? t : Eigen::VectorXd(-t));
-        if (psi > problem.beta * (1.0 + options.feasibility_tolerance))
+        const Eigen::VectorXd h = s == 0 ? Eigen::VectorXd(t.col(k)) : Eigen::VectorXd(-t.col(k));
+        if (PatternDualNormBound(problem.x, patterns, k, h) <= threshold) continue;
+        const double psi = PatternDualNorm(problem.x, patterns, k, h);
+        if (psi > threshold)
           violated.push_back({psi, Block{k, s}});
       }
     }
@@ -639,7 +912,15 @@ ConeGroupLassoSolution SolveConeGroupLasso(const ConeGroupLassoProblem& problem,
     for (int b = 0; b < m; ++b)
       z.col(b) = (blocks[b].s == 0 ? out.positive : out.negative).col(blocks[b].k);
     bool diverged = false;
-    steps_used += solver.Run(z, tolerance, std::max(1, options.max_iterations - steps_used),
+    // Without a linear term (DSM: the objective is bounded below) a growing step budget per
+    // round: the polish and the pricing after a short run usually finish the solve. With one,
+    // the whole budget, so that a divergent run (unboundedness) shows as such.
+    const int round_budget =
+        problem.linear.size() > 0
+            ? options.max_iterations
+            : static_cast<int>(std::min<double>(2000.0 * std::pow(2.0, round), 1e9));
+    steps_used += solver.Run(z, tolerance,
+                             std::max(1, std::min(round_budget, options.max_iterations - steps_used)),
                              &diverged);
     auto scatter = [&](const Eigen::MatrixXd& zz, Eigen::MatrixXd& pos, Eigen::MatrixXd& neg) {
       pos.setZero(q, num_patterns);
@@ -653,6 +934,15 @@ ConeGroupLassoSolution SolveConeGroupLasso(const ConeGroupLassoProblem& problem,
       out.summary.message =
           "the iterates diverge: the objective appears unbounded below (not certified here)";
       break;
+    }
+    // The iterate meets the cone rows only to the augmented Lagrangian's tolerance: without a
+    // linear term (DSM), project every block onto its cone, so that every point evaluated (and
+    // returned) is feasible. With one (score matching) the iterate is kept as it is: a large
+    // infeasible iterate is what RepairRecessionDirection turns into a proof of unboundedness,
+    // and an infeasible point is never certified (Certified checks the cone violation).
+    for (int b = 0; b < m && problem.linear.size() == 0; ++b) {
+      if (!z.col(b).isZero(0.0))
+        z.col(b) = ProjectOntoCone(xt, ConeSignOf(patterns, blocks[b].k), z.col(b));
     }
     Eigen::MatrixXd pos, neg;
     scatter(z, pos, neg);

@@ -56,6 +56,11 @@ struct ConeGroupLassoCertificate {
   double dual_infeasibility = 0.0;    // max over blocks of (psi - beta)_+ / beta
   double bias_residual = 0.0;         // largest bias-row residual of the pricing (see above)
   double worst_psi = 0.0;             // max over blocks of psi
+  // Without a linear term (g = 0, DSM) the dual point is theta (r - mean(r)) / n (centred when
+  // a pattern gates every point alike, theta the best multiple with theta psi <= beta), so the
+  // certificate is valid at any point; worst_psi and the residuals are those of that point.
+  // With g != 0 the dual point is r / n and dual_scale stays 1.
+  double dual_scale = 1.0;
 };
 
 struct ConeGroupLassoSolution {
