@@ -8,6 +8,7 @@
 #include "convexscore/data/csv.h"
 #include "convexscore/data/distribution_spec.h"
 #include "convexscore/data/generators.h"
+#include "convexscore/io/shared_model_json.h"
 #include "convexscore/io/numbers.h"
 
 namespace convexscore::cli {
@@ -128,7 +129,7 @@ LoadedDataND LoadDataND(const DataArgs& args) {
 }
 
 nlohmann::json DataSummaryND(const LoadedDataND& data) {
-  return {{"n", data.x.rows()}, {"dimension", data.x.cols()}, {"source", data.source}};
+  return DataSummaryNDJson(data.x, data.source);
 }
 
 LoadedData LoadData(const DataArgs& args) {

@@ -45,7 +45,8 @@ bool IsMultivariateData(const DataArgs& args);
 // Reads the columns (at least one) or generates the points; errors name the file or spec.
 LoadedDataND LoadDataND(const DataArgs& args);
 
-// The "data" object of a d-D model file: n, dimension and the source.
+// The "data" object of a d-D model file (DataSummaryNDJson: n, dimension, mean, covariance,
+// source).
 nlohmann::json DataSummaryND(const LoadedDataND& data);
 
 // Command-line numbers, parsed the same way in every locale; errors name the option.

@@ -103,14 +103,10 @@ INSTANTIATE_TEST_SUITE_P(Dsmnd, DsmNDReferencePatterns, ::testing::ValuesIn(Load
                          CaseName);
 INSTANTIATE_TEST_SUITE_P(Dsm3d, DsmNDReferencePatterns, ::testing::ValuesIn(LoadCases("dsm3d.json")),
                          CaseName);
-// DISABLED until the cone group lasso solver certifies DSM problems (the fix of
-// solvers/cone_group_lasso.cc on branch cgl, ConeGroupLasso.DISABLED_MatchesDsmReferenceValues):
-// with the current solver every dsmnd.json case and 3 of the 5 dsm3d.json cases stop at the
-// iteration limit (dual feasibility not reached; relative gaps 1e-8 to 4e-6, about 15 s each),
-// and the fit then reports iteration_limit as it must. Enable both after merging that fix.
-INSTANTIATE_TEST_SUITE_P(DISABLED_Dsmnd, DsmNDReferenceFit,
+// The full fit (patterns, solve, certificate, reconstruction) against the independent values.
+INSTANTIATE_TEST_SUITE_P(DsmndFit, DsmNDReferenceFit,
                          ::testing::ValuesIn(LoadCases("dsmnd.json")), CaseName);
-INSTANTIATE_TEST_SUITE_P(DISABLED_Dsm3d, DsmNDReferenceFit,
+INSTANTIATE_TEST_SUITE_P(Dsm3dFit, DsmNDReferenceFit,
                          ::testing::ValuesIn(LoadCases("dsm3d.json")), CaseName);
 
 }  // namespace
