@@ -19,6 +19,7 @@ inline constexpr int kExitUnbounded = 2;  // beta < beta_min: no optimum exists
 struct DataArgs {
   std::string file;
   std::string column;  // name or 0-based index; "" = first column
+  std::string columns;  // multivariate data: "x,y,..." (AddColumnsOption); "" = univariate
   std::string generator;
   std::string n = "1000";
   std::string seed = "1";
@@ -27,6 +28,11 @@ struct DataArgs {
 struct FitArgs {
   DataArgs data;
   std::string objective = "sm";  // sm | dsm
+  std::string architecture;      // multivariate: per-coordinate (default) | shared
+  std::string patterns = "auto";          // multivariate: auto | exact | sampled
+  std::string pattern_directions = "1000";  // sampled patterns: random directions
+  std::string pattern_seed = "1";           // their seed
+  std::string threshold_tolerance = "0.1";  // multivariate: relative width of the beta_min bracket
   std::string sigmas;            // dsm: noise levels, strictly decreasing
   std::string copies = "5";      // dsm: noisy copies per point
   std::string noise_seed;        // dsm: "" = the data seed
@@ -43,6 +49,7 @@ struct ThresholdsArgs {
   DataArgs data;
   std::string activation;
   bool skip = false;
+  std::string threshold_tolerance = "0.1";  // multivariate: relative width of the bracket
 };
 
 struct ScoreArgs {

@@ -11,6 +11,23 @@
 #include "convexscore/io/numbers.h"
 
 namespace convexscore::cli {
+namespace {
+
+int ParseGeneratedCount(const DataArgs& args) {
+  const std::int64_t n = ParseIntegerOption("--n", args.n);
+  if (n < 2 || n > std::numeric_limits<int>::max()) {
+    throw Error("--n: need 2 <= n <= " + std::to_string(std::numeric_limits<int>::max()) +
+                " (got " + args.n + ")");
+  }
+  return static_cast<int>(n);
+}
+
+std::string GeneratorDescription(const DataArgs& args, int n, std::uint64_t seed) {
+  return "generator " + args.generator + " (n = " + std::to_string(n) +
+         ", seed = " + std::to_string(seed) + ")";
+}
+
+}  // namespace
 
 void AddDataOptions(CLI::App& command, DataArgs& args) {
   CLI::Option* file =
@@ -23,9 +40,10 @@ void AddDataOptions(CLI::App& command, DataArgs& args) {
           ->option_text("NAME|INDEX");
   CLI::Option* generator =
       command.add_option("--generate", args.generator,
-                         "use a built-in 1-D data generator instead: a distribution spec such as "
+                         "use a built-in data generator instead: a distribution spec such as "
                          "gaussian, mixture, laplace, uniform:-1:1 or mixture:0.5,-1,0.3;0.5,1,0.3 "
-                         "(docs/data.md)")
+                         "(fit and thresholds also take the 2-D laws moons, circle, spiral and "
+                         "gmm-d:...; docs/data.md)")
           ->option_text("SPEC");
   CLI::Option* n =
       command.add_option("--n", args.n, "number of generated points (default " + args.n + ")")
@@ -63,6 +81,22 @@ std::uint64_t ParseUnsignedOption(std::string_view option, std::string_view text
   return *value;
 }
 
+std::optional<double> ParseGapToleranceOption(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  const double tolerance = ParseFiniteOption("--gap-tolerance", text);
+  if (tolerance <= 0) throw Error("--gap-tolerance must be positive");
+  return tolerance;
+}
+
+std::optional<int> ParseMaxIterationsOption(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  const std::int64_t iterations = ParseIntegerOption("--max-iterations", text);
+  if (iterations < 1 || iterations > 1'000'000) {
+    throw Error("--max-iterations must be between 1 and 1000000");
+  }
+  return static_cast<int>(iterations);
+}
+
 LoadedData LoadData(const DataArgs& args) {
   LoadedData loaded;
   if (!args.file.empty()) {
@@ -73,16 +107,11 @@ LoadedData LoadData(const DataArgs& args) {
                          (column.name.empty() ? "column " + std::to_string(column.index)
                                               : "column '" + column.name + "'");
   } else if (!args.generator.empty()) {
-    const std::int64_t n = ParseIntegerOption("--n", args.n);
-    if (n < 2 || n > std::numeric_limits<int>::max()) {
-      throw Error("--n: need 2 <= n <= " + std::to_string(std::numeric_limits<int>::max()) +
-                  " (got " + args.n + ")");
-    }
+    const int n = ParseGeneratedCount(args);
     const std::uint64_t seed = ParseUnsignedOption("--seed", args.seed);
-    loaded.values = GenerateFromSpec1D(ParseDistributionSpec(args.generator), static_cast<int>(n), seed);
-    loaded.source = DataSource1D::Generator(args.generator, static_cast<int>(n), seed);
-    loaded.description = "generator " + args.generator + " (n = " + std::to_string(n) +
-                         ", seed = " + std::to_string(seed) + ")";
+    loaded.values = GenerateFromSpec1D(ParseDistributionSpec(args.generator), n, seed);
+    loaded.source = DataSource1D::Generator(args.generator, n, seed);
+    loaded.description = GeneratorDescription(args, n, seed);
   } else {
     throw Error("no data: give --data FILE.csv or --generate SPEC (e.g. gaussian, mixture, laplace)");
   }
@@ -91,6 +120,70 @@ LoadedData LoadData(const DataArgs& args) {
   } catch (const Error& e) {
     // The library does not know where the numbers came from; say it here.
     throw Error((args.file.empty() ? loaded.description : args.file) + ": " + e.what());
+  }
+  return loaded;
+}
+
+void AddColumnsOption(CLI::App& command, DataArgs& args) {
+  CLI::Option* columns =
+      command
+          .add_option("--columns", args.columns,
+                      "multivariate data: the columns of --data to use as the coordinates, "
+                      "header names or 0-based indices, at least two (e.g. x,y)")
+          ->option_text("A,B[,...]");
+  columns->excludes(command.get_option("--column"));
+  columns->needs(command.get_option("--data"));
+}
+
+bool IsMultivariateData(const DataArgs& args) {
+  if (!args.columns.empty()) return true;
+  return !args.generator.empty() && args.file.empty() &&
+         ParseDistributionSpec(args.generator).Dimension() >= 2;
+}
+
+LoadedPoints LoadPoints(const DataArgs& args) {
+  LoadedPoints loaded;
+  if (!args.file.empty()) {
+    std::vector<CsvColumnSelector> selectors;
+    try {
+      selectors = ParseCsvColumnList(args.columns);
+    } catch (const Error& e) {
+      throw Error(std::string("--columns: ") + e.what());
+    }
+    if (selectors.size() < 2) {
+      throw Error("--columns: give at least two columns for multivariate data (got '" +
+                  args.columns + "'; use --column for univariate data)");
+    }
+    CsvColumns read = ReadCsvColumns(args.file, selectors);
+    for (std::size_t a = 0; a < read.indices.size(); ++a) {
+      for (std::size_t b = 0; b < a; ++b) {
+        if (read.indices[a] == read.indices[b]) {
+          throw Error("--columns: column " +
+                      (read.names[a].empty() ? std::to_string(read.indices[a])
+                                             : "'" + read.names[a] + "'") +
+                      " is listed twice");
+        }
+      }
+    }
+    loaded.x = std::move(read.values);
+    loaded.names = read.names;
+    loaded.source = DataSourceND::File(args.file, read.indices, read.names);
+    std::string list;
+    for (std::size_t k = 0; k < read.indices.size(); ++k) {
+      list += (k ? "," : "") + (read.names[k].empty() ? std::to_string(read.indices[k])
+                                                      : read.names[k]);
+    }
+    loaded.description = "file " + args.file + ", columns " + list;
+  } else if (!args.generator.empty()) {
+    const DistributionSpec spec = ParseDistributionSpec(args.generator);
+    const int n = ParseGeneratedCount(args);
+    const std::uint64_t seed = ParseUnsignedOption("--seed", args.seed);
+    loaded.x = GenerateFromSpec(spec, n, seed);
+    loaded.names.assign(static_cast<std::size_t>(loaded.x.cols()), "");
+    loaded.source = DataSourceND::Generator(args.generator, n, seed);
+    loaded.description = GeneratorDescription(args, n, seed);
+  } else {
+    throw Error("no data: give --data FILE.csv --columns x,y or --generate SPEC (e.g. moons)");
   }
   return loaded;
 }

@@ -58,9 +58,6 @@ json Network1DToJson(const Network1D& network) {
           {"skip", network.skip}};
 }
 
-namespace {
-
-// The certificate fields every model document carries at its top level.
 json SolveSummaryToJson(const SolveSummary& summary) {
   return {{"status", std::string(StatusName(summary.status))},
           {"objective", summary.objective},
@@ -73,8 +70,6 @@ json SolveSummaryToJson(const SolveSummary& summary) {
           {"polished", summary.polished},
           {"message", summary.message}};
 }
-
-}  // namespace
 
 json ScoreModel1DToJson(const ScoreMatching1DResult& result,
                         const ScoreMatching1DOptions& options, const Sample1D& data,

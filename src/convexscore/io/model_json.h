@@ -74,6 +74,11 @@ nlohmann::json DenoisingModel1DToJson(const DenoisingScoreMatching1DResult& resu
                                       const DataSource1D& source,
                                       std::optional<double> network_objective = std::nullopt);
 
+// The certificate fields every model document carries at its top level: status, objective,
+// dual_objective, duality_gap, relative_gap, kkt_residual, iterations, seconds, polished,
+// message.
+nlohmann::json SolveSummaryToJson(const SolveSummary& summary);
+
 // The "network" object alone: {activation, neurons: [{w, b, a}], output_bias, skip}.
 nlohmann::json Network1DToJson(const Network1D& network);
 
