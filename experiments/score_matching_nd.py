@@ -33,7 +33,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLI = os.path.join(ROOT, "build", "convexscore")
 FIGURES = os.path.join(ROOT, "docs", "figures")
 N = 40
-BETA = 0.2
+# beta per data set: the mixture at 0.2 is within the uncertified beta_min bracket (the solver
+# stops at its iteration limit there), so it is fitted above the bracket's upper end.
+BETA = {"gaussian": 0.2, "mixture": 0.55, "iris": 0.2}
 PARTICLES = 2000
 STEPS = 2000
 THRESHOLD_TOLERANCE = "0.5"
@@ -73,7 +75,7 @@ def metrics(samples, reference, columns, cwd):
 def one(name, data, columns, step, extra, floor, tmp):
     model = os.path.join(tmp, f"{name}.json")
     text = run(["fit", "--data", data, "--columns", columns, "--objective", "sm",
-                "--architecture", "per-coordinate", "--activation", "relu", "--beta", BETA,
+                "--architecture", "per-coordinate", "--activation", "relu", "--beta", BETA[name],
                 "--threshold-tolerance", THRESHOLD_TOLERANCE, "--out", model, "--quiet", *extra],
                tmp)
     m = json.load(open(model))
@@ -83,7 +85,7 @@ def one(name, data, columns, step, extra, floor, tmp):
          "--out", draws], tmp)
     names = columns.split(",")
     result = {
-        "name": name, "n": m["data"]["n"], "patterns": m["patterns"],
+        "name": name, "beta": BETA[name], "n": m["data"]["n"], "patterns": m["patterns"],
         "pattern_method": m["pattern_method"], "status": m["status"],
         "relative_gap": m["relative_gap"],
         "certificate": m["network_objective"] - m["objective"], "objective": m["objective"],
@@ -102,10 +104,12 @@ def one(name, data, columns, step, extra, floor, tmp):
     return result
 
 
-def main():
+def main(only=None):
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for name, law in (("gaussian", gaussian), ("mixture", mixture)):
+            if only and name not in only:
+                continue
             rng = np.random.default_rng(1)
             data, floor = os.path.join(tmp, f"{name}.csv"), os.path.join(tmp, f"{name}_floor.csv")
             write_points(data, law(rng, N))
@@ -113,18 +117,24 @@ def main():
             results.append(one(name, data, "x,y", 0.01, [], floor, tmp))
             print(json.dumps(results[-1]), flush=True)
         iris = os.path.join(ROOT, "data", "iris_petals.csv")
+        if only and "iris" not in only:
+            return print_table(results)
         results.append(one("iris", iris, "petal_length,petal_width", 0.002,
                            ["--patterns", "sampled", "--pattern-directions", 1000,
                             "--pattern-seed", 1], None, tmp))
         print(json.dumps(results[-1]), flush=True)
+    print_table(results)
+
+
+def print_table(results):
     print()
-    print("| data | n | patterns | status | rel. gap | network - convex | neurons | beta_min bracket "
+    print("| data | beta | n | patterns | status | rel. gap | network - convex | neurons | beta_min bracket "
           "| beta_max | fit s | MMD^2 samples/data | energy | sliced W1 | floor MMD^2 / energy / SW1 |")
-    print("|---|---:|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---|")
+    print("|---|---:|---:|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---|")
     for r in results:
         s, f = r["samples_vs_data"], r.get("floor")
         floor = ("%.3g / %.3g / %.3g" % (f["mmd2"], f["energy"], f["sliced_w"])) if f else "n/a"
-        print(f"| {r['name']} | {r['n']} | {r['patterns']} ({r['pattern_method']}) | {r['status']} "
+        print(f"| {r['name']} | {r['beta']} | {r['n']} | {r['patterns']} ({r['pattern_method']}) | {r['status']} "
               f"| {r['relative_gap']:.1e} | {r['certificate']:.1e} | {r['neurons']} "
               f"| [{r['beta_min'][0]:.3g}, {r['beta_min'][1]:.3g}] | {r['beta_max']:.3g} "
               f"| {r['seconds']:.1f} | {s['mmd2']:.3g} | {s['energy']:.3g} | {s['sliced_w']:.3g} "
@@ -132,4 +142,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])   # optional: the names of the data sets to run
