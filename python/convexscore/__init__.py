@@ -6,7 +6,7 @@ objective, beta_min / beta_max). Results are `Model` objects with the fields of 
 file that `convexscore fit` writes, and can be saved and loaded in that format.
 
     import convexscore as cs
-    model = cs.fit(x, beta=0.1)                 # x: 1-D numpy array
+    model = cs.fit(x, beta=0.1)                 # x: 1-D numpy array, or (n, d) for d-D SM
     draws = cs.sample(model, particles=10000, steps=1000, step_size=0.01)
 
 Also: fit(..., objective="dsm", sigmas=[...]) (one model per noise level, for
@@ -176,22 +176,46 @@ def _array_1d(x, name="x"):
     return a
 
 
-def fit(x, beta, activation="relu", skip=False, gap_tolerance=1e-9, max_iterations=200,
-        objective="sm", sigmas=None, copies=5, noise_seed=None):
-    """Fits a univariate score model by an exact convex program.
+def fit(x, beta, activation="relu", skip=False, gap_tolerance=None, max_iterations=None,
+        objective="sm", sigmas=None, copies=5, noise_seed=None, architecture=None,
+        patterns=None, pattern_directions=None, pattern_seed=None, threshold_tolerance=None):
+    """Fits a score model by an exact convex program.
+
+    x: a 1-D array (univariate) or an (n, d) array with d >= 2 (multivariate: score matching
+    only, architecture="per-coordinate", one scalar network per score coordinate; patterns
+    "auto" (exact for d <= 3), "exact" or "sampled" with pattern_directions (1000) and
+    pattern_seed (1); threshold_tolerance (0.1) is the relative width of the certified bracket
+    [beta_min_lower, beta_min_upper] of beta_min; the model's beta_min is its upper end).
+    gap_tolerance and max_iterations default to the solver's own (1e-9 and 200 iterations in
+    1-D; 1e-10 and 200000 proximal-gradient steps in d-D).
 
     objective="sm": score matching on x; returns a Model; raises UnboundedError when
-    beta < beta_min. objective="dsm": denoising score matching, one fit per noise level in
+    beta < beta_min (in d-D its beta_min is the certified lower bound). objective="dsm": denoising score matching, one fit per noise level in
     `sigmas` (positive, strictly decreasing), each on `copies` noisy copies of every point drawn
     with seed noise_seed + level index (noise_seed defaults to 1, as on the command line); returns
     a Model over the noise-levels document `convexscore fit --objective dsm` writes, for
     sample(..., annealed=True). Raises Error for bad input.
     """
-    gap_tolerance = _number("gap_tolerance", gap_tolerance)
-    if not gap_tolerance > 0:
-        raise Error("gap_tolerance must be positive")
-    max_iterations = _integer("max_iterations", max_iterations, 1, 1_000_000)
+    if gap_tolerance is not None:
+        gap_tolerance = _number("gap_tolerance", gap_tolerance)
+        if not gap_tolerance > 0:
+            raise Error("gap_tolerance must be positive")
+    if max_iterations is not None:
+        max_iterations = _integer("max_iterations", max_iterations, 1, 1_000_000)
     beta = _number("beta", beta)
+    points = _array(x)
+    multivariate_options = {"architecture": architecture, "patterns": patterns,
+                            "pattern_directions": pattern_directions,
+                            "pattern_seed": pattern_seed,
+                            "threshold_tolerance": threshold_tolerance}
+    if points.ndim == 2 and points.shape[1] >= 2:
+        return _fit_multivariate(points, beta, activation, skip, gap_tolerance, max_iterations,
+                                 objective, sigmas, **multivariate_options)
+    for name, value in multivariate_options.items():
+        if value is not None:
+            raise Error(f"{name} is for multivariate data (an (n, d) array with d >= 2)")
+    gap_tolerance = 1e-9 if gap_tolerance is None else gap_tolerance
+    max_iterations = 200 if max_iterations is None else max_iterations
     if objective == "dsm":
         if sigmas is None:
             raise Error("objective 'dsm' needs sigmas (e.g. sigmas=[0.5, 0.1, 0.05])")
@@ -214,12 +238,50 @@ def fit(x, beta, activation="relu", skip=False, gap_tolerance=1e-9, max_iteratio
             raise Error(f"{name} needs objective='dsm'")
     document = _json.loads(_core.fit_sm1d(_array_1d(x), str(activation), bool(skip), beta,
                                           gap_tolerance, max_iterations))
+    return _certified_model(document)
+
+
+def _certified_model(document):
+    """The Model of a fit's document; UnboundedError when it says so, a warning when the solver
+    did not certify optimality."""
     if document.get("status") == "unbounded":
         raise UnboundedError(document.get("message", "unbounded"), document.get("beta_min"))
     if document.get("status") != "optimal":
         _warnings.warn(f"the solver stopped with status {document.get('status')}; the model is "
                        "not certified optimal")
     return Model(document)
+
+
+def _fit_multivariate(x, beta, activation, skip, gap_tolerance, max_iterations, objective,
+                      sigmas, architecture, patterns, pattern_directions, pattern_seed,
+                      threshold_tolerance):
+    if objective != "sm":
+        raise Error(f"objective {objective!r}: multivariate data is fitted by objective='sm' only")
+    if sigmas is not None:
+        raise Error("sigmas needs objective='dsm'")
+    if skip:
+        raise Error("skip is not available for multivariate score matching")
+    architecture = "per-coordinate" if architecture is None else architecture
+    if architecture == "shared":
+        raise Error("architecture 'shared': not available in this build (use 'per-coordinate')")
+    if architecture != "per-coordinate":
+        raise Error(f"architecture must be 'per-coordinate' or 'shared', got {architecture!r}")
+    if not beta > 0:
+        raise Error(f"beta must be positive (got {beta!r})")
+    pattern_directions = _integer("pattern_directions",
+                                  1000 if pattern_directions is None else pattern_directions,
+                                  1, 10_000_000)
+    pattern_seed = _integer("pattern_seed", 1 if pattern_seed is None else pattern_seed,
+                            0, _UINT64_MAX)
+    threshold_tolerance = _number("threshold_tolerance",
+                                  0.1 if threshold_tolerance is None else threshold_tolerance)
+    if not 0 < threshold_tolerance < 1:
+        raise Error(f"threshold_tolerance must be in (0, 1) (got {threshold_tolerance!r})")
+    document = _json.loads(_core.fit_smnd(x, str(activation), beta, gap_tolerance,
+                                          max_iterations, "auto" if patterns is None else
+                                          str(patterns), pattern_directions, pattern_seed,
+                                          threshold_tolerance))
+    return _certified_model(document)
 
 
 def train(x, width, beta, lr, epochs, objective="sm", activation="relu", skip=False,
@@ -256,8 +318,19 @@ def train(x, width, beta, lr, epochs, objective="sm", activation="relu", skip=Fa
         epochs, batch, seed, history_every, sigma, copies, noise_seed)))
 
 
-def thresholds(x, activation="relu", skip=False):
-    """{'beta_min': ..., 'beta_max': ...} of the data, exact."""
+def thresholds(x, activation="relu", skip=False, threshold_tolerance=0.1):
+    """{'beta_min': ..., 'beta_max': ...} of the data: exact for 1-D x. For an (n, d) array
+    (d >= 2, architecture per-coordinate) beta_max is exact and beta_min is a certified bracket
+    ('beta_min_lower', 'beta_min_upper', of relative width threshold_tolerance when the solves
+    allow); 'beta_min' is its upper end."""
+    points = _array(x)
+    if points.ndim == 2 and points.shape[1] >= 2:
+        if skip:
+            raise Error("skip is not available for multivariate score matching")
+        tolerance = _number("threshold_tolerance", threshold_tolerance)
+        if not 0 < tolerance < 1:
+            raise Error(f"threshold_tolerance must be in (0, 1) (got {tolerance!r})")
+        return _core.thresholds_smnd(points, str(activation), tolerance)
     return _core.thresholds_sm1d(_array_1d(x), str(activation), bool(skip))
 
 

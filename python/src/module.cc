@@ -23,6 +23,7 @@
 #include "convexscore/io/model_json.h"
 #include "convexscore/io/model_nd_json.h"
 #include "convexscore/io/noise_levels_json.h"
+#include "convexscore/io/score_model_nd_json.h"
 #include "convexscore/metrics/known_laws.h"
 #include "convexscore/metrics/multivariate.h"
 #include "convexscore/metrics/univariate.h"
@@ -30,6 +31,7 @@
 #include "convexscore/model/network_nd.h"
 #include "convexscore/programs/denoising_levels_1d.h"
 #include "convexscore/programs/score_matching_1d.h"
+#include "convexscore/programs/score_matching_nd.h"
 #include "convexscore/sampling/langevin.h"
 #include "convexscore/sampling/langevin_nd.h"
 #include "convexscore/sampling/stationary_law.h"
@@ -117,6 +119,72 @@ std::string FitScoreMatching(const Array& x, const std::string& activation, bool
                                   network_objective);
   }
   return document.dump();
+}
+
+// Multivariate SM, architecture (a): the document `fit --columns ... --objective sm` writes
+// (FitScoreMatchingNDModel and ScoreModelNDToJson), or {status: "unbounded", message, beta_min}
+// with beta_min the certified lower bound when beta is below it.
+ScoreMatchingNDOptions ScoreMatchingNDSettings(const std::string& activation, double beta,
+                                               const std::string& patterns, int directions,
+                                               std::uint64_t pattern_seed, int d) {
+  ScoreMatchingNDOptions options;
+  options.activation = ParseActivation(activation);
+  options.beta = beta;
+  if (patterns != "auto" && patterns != "exact" && patterns != "sampled") {
+    throw Error("patterns must be 'auto', 'exact' or 'sampled', got '" + patterns + "'");
+  }
+  if (patterns == "exact" && d > 3) {
+    throw Error("patterns='exact': exact patterns are enumerated for d <= 3 only (the data have " +
+                std::to_string(d) + " columns); use patterns='sampled'");
+  }
+  options.sample_patterns = patterns == "sampled";
+  options.sampled_directions = directions;
+  options.seed = pattern_seed;
+  return options;
+}
+
+std::string FitScoreMatchingNDDocument(const Array& x, const std::string& activation, double beta,
+                               std::optional<double> gap_tolerance,
+                               std::optional<int> max_iterations, const std::string& patterns,
+                               int directions, std::uint64_t pattern_seed,
+                               double threshold_tolerance) {
+  const Eigen::MatrixXd points = Matrix2D(x, "x");
+  ScoreMatchingNDOptions options = ScoreMatchingNDSettings(
+      activation, beta, patterns, directions, pattern_seed, static_cast<int>(points.cols()));
+  if (gap_tolerance) options.solver.gap_tolerance = *gap_tolerance;
+  if (max_iterations) options.solver.max_iterations = *max_iterations;
+  json document;
+  {
+    py::gil_scoped_release release;
+    CheckScoreMatchingNDData(points);
+    const ScoreMatchingNDModel fit = FitScoreMatchingNDModel(points, options, threshold_tolerance);
+    if (fit.result.summary.status == SolveStatus::kUnbounded) {
+      document = {{"status", "unbounded"},
+                  {"message", fit.result.summary.message},
+                  {"beta_min", fit.result.beta_min_lower}};
+    } else {
+      document = ScoreModelNDToJson(fit, options, threshold_tolerance, points,
+                                    DataSourceND::Array(static_cast<int>(points.rows())), {});
+    }
+  }
+  return document.dump();
+}
+
+py::dict ThresholdsND(const Array& x, const std::string& activation, double tolerance) {
+  const Eigen::MatrixXd points = Matrix2D(x, "x");
+  ScoreMatchingNDOptions options;
+  options.activation = ParseActivation(activation);
+  ScoreMatchingNDThresholdsResult t;
+  {
+    py::gil_scoped_release release;
+    t = ScoreMatchingNDAllThresholds(points, options, tolerance);
+  }
+  py::dict out;
+  out["beta_min"] = t.beta_min_upper;
+  out["beta_min_lower"] = t.beta_min_lower;
+  out["beta_min_upper"] = t.beta_min_upper;
+  out["beta_max"] = t.beta_max;
+  return out;
 }
 
 // `fit --objective dsm`: the same library path as the command line (FitDenoisingLevels1D and
@@ -336,6 +404,11 @@ PYBIND11_MODULE(_core, m) {
 
   m.def("fit_sm1d", &FitScoreMatching, py::arg("x"), py::arg("activation"), py::arg("skip"),
         py::arg("beta"), py::arg("gap_tolerance"), py::arg("max_iterations"));
+  m.def("fit_smnd", &FitScoreMatchingNDDocument, py::arg("x"), py::arg("activation"), py::arg("beta"),
+        py::arg("gap_tolerance"), py::arg("max_iterations"), py::arg("patterns"),
+        py::arg("pattern_directions"), py::arg("pattern_seed"), py::arg("threshold_tolerance"));
+  m.def("thresholds_smnd", &ThresholdsND, py::arg("x"), py::arg("activation"),
+        py::arg("threshold_tolerance"));
   m.def("fit_dsm1d", &FitDenoising, py::arg("x"), py::arg("activation"), py::arg("skip"),
         py::arg("beta"), py::arg("sigmas"), py::arg("copies"), py::arg("noise_seed"),
         py::arg("gap_tolerance"), py::arg("max_iterations"));

@@ -95,6 +95,8 @@ def test_errors_are_python_exceptions_with_the_cli_messages():
     with pytest.raises(cs.Error, match="at least 2 data points"):
         cs.fit(np.array([1.0]), beta=0.1)
     with pytest.raises(cs.Error, match="one-dimensional"):
+        cs.fit(np.ones((3, 2, 1)), beta=0.1)
+    with pytest.raises(cs.Error, match="rank-deficient"):  # (n, d) arrays are d-D data
         cs.fit(np.ones((3, 2)), beta=0.1)
     with pytest.raises(cs.Error, match="activation"):
         cs.fit(x, beta=0.1, activation="tanh")

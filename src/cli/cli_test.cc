@@ -239,6 +239,7 @@ TEST_F(CliTest, UsageErrorsExitNonZeroWithoutFiles) {
         "fit --activation tanh --beta 0.1 --out m.json --generate gaussian",
         "fit --activation relu --beta 0.1 --out m.json --generate gaussian --data x.csv",
         "fit --activation relu --beta 0.1 --out m.json --generate bogus",
+        // A 2-D law is multivariate data, but 1000 points have too many exact patterns.
         "fit --activation relu --beta 0.1 --out m.json --generate spiral",
         "fit --activation relu --beta 0.1 --out m.json --generate gaussian --bogus",
         "score --model m.json --x 1 --grid 0:1:3"}) {

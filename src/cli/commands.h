@@ -28,6 +28,11 @@ struct DataArgs {
 struct FitArgs {
   DataArgs data;
   std::string objective = "sm";  // sm | dsm
+  std::string architecture;      // multivariate: per-coordinate (default) | shared
+  std::string patterns = "auto";          // multivariate: auto | exact | sampled
+  std::string pattern_directions = "1000";  // sampled patterns: random directions
+  std::string pattern_seed = "1";           // their seed
+  std::string threshold_tolerance = "0.1";  // multivariate: relative width of the beta_min bracket
   std::string sigmas;            // dsm: noise levels, strictly decreasing
   std::string copies = "5";      // dsm: noisy copies per point
   std::string noise_seed;        // dsm: "" = the data seed
@@ -38,17 +43,14 @@ struct FitArgs {
   std::string gap_tolerance;   // "" = library default
   std::string max_iterations;  // "" = library default
   bool quiet = false;
-  // d-D dsm (fit_dsm_nd.cc): pattern sampling and the memory limit of the patterns.
-  bool sample_patterns = false;
-  std::string directions;    // sampled patterns: random directions ("" = library default)
-  std::string pattern_seed;  // sampled patterns: their seed ("" = library default)
-  std::string memory_limit;  // GiB ("" = library default)
+  std::string memory_limit;  // d-D dsm: GiB the patterns may take ("" = library default)
 };
 
 struct ThresholdsArgs {
   DataArgs data;
   std::string activation;
   bool skip = false;
+  std::string threshold_tolerance = "0.1";  // multivariate: relative width of the bracket
 };
 
 struct ScoreArgs {

@@ -1,5 +1,6 @@
 #include "cli/data_args.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <utility>
@@ -8,10 +9,27 @@
 #include "convexscore/data/csv.h"
 #include "convexscore/data/distribution_spec.h"
 #include "convexscore/data/generators.h"
-#include "convexscore/io/shared_model_json.h"
+#include "convexscore/io/score_model_nd_json.h"
 #include "convexscore/io/numbers.h"
 
 namespace convexscore::cli {
+namespace {
+
+int ParseGeneratedCount(const DataArgs& args) {
+  const std::int64_t n = ParseIntegerOption("--n", args.n);
+  if (n < 2 || n > std::numeric_limits<int>::max()) {
+    throw Error("--n: need 2 <= n <= " + std::to_string(std::numeric_limits<int>::max()) +
+                " (got " + args.n + ")");
+  }
+  return static_cast<int>(n);
+}
+
+std::string GeneratorDescription(const DataArgs& args, int n, std::uint64_t seed) {
+  return "generator " + args.generator + " (n = " + std::to_string(n) +
+         ", seed = " + std::to_string(seed) + ")";
+}
+
+}  // namespace
 
 void AddDataOptions(CLI::App& command, DataArgs& args) {
   CLI::Option* file =
@@ -24,9 +42,10 @@ void AddDataOptions(CLI::App& command, DataArgs& args) {
           ->option_text("NAME|INDEX");
   CLI::Option* generator =
       command.add_option("--generate", args.generator,
-                         "use a built-in 1-D data generator instead: a distribution spec such as "
+                         "use a built-in data generator instead: a distribution spec such as "
                          "gaussian, mixture, laplace, uniform:-1:1 or mixture:0.5,-1,0.3;0.5,1,0.3 "
-                         "(docs/data.md)")
+                         "(fit and thresholds also take the 2-D laws moons, circle, spiral and "
+                         "gmm-d:...; docs/data.md)")
           ->option_text("SPEC");
   CLI::Option* n =
       command.add_option("--n", args.n, "number of generated points (default " + args.n + ")")
@@ -64,72 +83,20 @@ std::uint64_t ParseUnsignedOption(std::string_view option, std::string_view text
   return *value;
 }
 
-bool IsMultivariateData(const DataArgs& args) {
-  if (!args.columns.empty()) return true;
-  if (args.file.empty() && !args.generator.empty()) {
-    return ParseDistributionSpec(args.generator).Dimension() > 1;
-  }
-  return false;
+std::optional<double> ParseGapToleranceOption(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  const double tolerance = ParseFiniteOption("--gap-tolerance", text);
+  if (tolerance <= 0) throw Error("--gap-tolerance must be positive");
+  return tolerance;
 }
 
-namespace {
-
-// --n of a generator: 2 <= n <= INT_MAX.
-int ParseGeneratedCount(const DataArgs& args) {
-  const std::int64_t n = ParseIntegerOption("--n", args.n);
-  if (n < 2 || n > std::numeric_limits<int>::max()) {
-    throw Error("--n: need 2 <= n <= " + std::to_string(std::numeric_limits<int>::max()) +
-                " (got " + args.n + ")");
+std::optional<int> ParseMaxIterationsOption(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  const std::int64_t iterations = ParseIntegerOption("--max-iterations", text);
+  if (iterations < 1 || iterations > 1'000'000) {
+    throw Error("--max-iterations must be between 1 and 1000000");
   }
-  return static_cast<int>(n);
-}
-
-}  // namespace
-
-LoadedDataND LoadDataND(const DataArgs& args) {
-  if (!args.columns.empty() && args.file.empty()) throw Error("--columns needs --data FILE.csv");
-  LoadedDataND loaded;
-  if (!args.file.empty()) {
-    std::vector<CsvColumnSelector> selectors;
-    try {
-      selectors = ParseCsvColumnList(args.columns);
-    } catch (const Error& e) {
-      throw Error(std::string("--columns: ") + e.what());
-    }
-    CsvColumns columns = ReadCsvColumns(args.file, selectors);
-    loaded.x = std::move(columns.values);
-    if (columns.has_header) loaded.names = columns.names;
-    nlohmann::json names = nlohmann::json::array();
-    for (const std::string& name : columns.names) names.push_back(name);
-    loaded.source = {{"kind", "file"},
-                     {"path", args.file},
-                     {"column_indices", columns.indices},
-                     {"column_names", names}};
-    loaded.description = "file " + args.file + ", " + std::to_string(loaded.x.cols()) +
-                         " columns" + (args.columns.empty() ? "" : " (" + args.columns + ")");
-  } else if (!args.generator.empty()) {
-    const int n = ParseGeneratedCount(args);
-    const std::uint64_t seed = ParseUnsignedOption("--seed", args.seed);
-    loaded.x = GenerateFromSpec(ParseDistributionSpec(args.generator), n, seed);
-    for (int k = 1; k <= loaded.x.cols(); ++k) loaded.names.push_back("x" + std::to_string(k));
-    loaded.source = {{"kind", "generator"}, {"generator", args.generator}, {"n", n}, {"seed", seed}};
-    loaded.description = "generator " + args.generator + " (n = " + std::to_string(n) +
-                         ", seed = " + std::to_string(seed) + ")";
-  } else {
-    throw Error("no data: give --data FILE.csv --columns x,y or --generate SPEC (e.g. spiral)");
-  }
-  if (loaded.x.cols() < 1 || loaded.x.rows() < 1) {
-    throw Error((args.file.empty() ? loaded.description : args.file) + ": no data");
-  }
-  if (!loaded.x.allFinite()) {
-    throw Error((args.file.empty() ? loaded.description : args.file) +
-                ": the data contain a non-finite value");
-  }
-  return loaded;
-}
-
-nlohmann::json DataSummaryND(const LoadedDataND& data) {
-  return DataSummaryNDJson(data.x, data.source);
+  return static_cast<int>(iterations);
 }
 
 LoadedData LoadData(const DataArgs& args) {
@@ -146,8 +113,7 @@ LoadedData LoadData(const DataArgs& args) {
     const std::uint64_t seed = ParseUnsignedOption("--seed", args.seed);
     loaded.values = GenerateFromSpec1D(ParseDistributionSpec(args.generator), n, seed);
     loaded.source = DataSource1D::Generator(args.generator, n, seed);
-    loaded.description = "generator " + args.generator + " (n = " + std::to_string(n) +
-                         ", seed = " + std::to_string(seed) + ")";
+    loaded.description = GeneratorDescription(args, n, seed);
   } else {
     throw Error("no data: give --data FILE.csv or --generate SPEC (e.g. gaussian, mixture, laplace)");
   }
@@ -158,6 +124,87 @@ LoadedData LoadData(const DataArgs& args) {
     throw Error((args.file.empty() ? loaded.description : args.file) + ": " + e.what());
   }
   return loaded;
+}
+
+void AddColumnsOption(CLI::App& command, DataArgs& args) {
+  CLI::Option* columns =
+      command
+          .add_option("--columns", args.columns,
+                      "multivariate data: the columns of --data to use as the coordinates, "
+                      "header names or 0-based indices, at least two (e.g. x,y)")
+          ->option_text("A,B[,...]");
+  columns->excludes(command.get_option("--column"));
+  columns->needs(command.get_option("--data"));
+}
+
+bool IsMultivariateData(const DataArgs& args) {
+  if (!args.columns.empty()) return true;
+  return !args.generator.empty() && args.file.empty() &&
+         ParseDistributionSpec(args.generator).Dimension() >= 2;
+}
+
+LoadedPoints LoadPoints(const DataArgs& args) {
+  LoadedPoints loaded;
+  if (!args.file.empty()) {
+    std::vector<CsvColumnSelector> selectors;
+    try {
+      selectors = ParseCsvColumnList(args.columns);
+    } catch (const Error& e) {
+      throw Error(std::string("--columns: ") + e.what());
+    }
+    if (selectors.size() < 2) {
+      throw Error("--columns: give at least two columns for multivariate data (got '" +
+                  args.columns + "'; use --column for univariate data)");
+    }
+    CsvColumns read = ReadCsvColumns(args.file, selectors);
+    for (std::size_t a = 0; a < read.indices.size(); ++a) {
+      for (std::size_t b = 0; b < a; ++b) {
+        if (read.indices[a] == read.indices[b]) {
+          throw Error("--columns: column " +
+                      (read.names[a].empty() ? std::to_string(read.indices[a])
+                                             : "'" + read.names[a] + "'") +
+                      " is listed twice");
+        }
+      }
+    }
+    loaded.x = std::move(read.values);
+    loaded.names = read.names;
+    loaded.source = DataSourceND::File(args.file, read.indices, read.names);
+    std::string list;
+    for (std::size_t k = 0; k < read.indices.size(); ++k) {
+      list += (k ? "," : "") + (read.names[k].empty() ? std::to_string(read.indices[k])
+                                                      : read.names[k]);
+    }
+    loaded.description = "file " + args.file + ", columns " + list;
+  } else if (!args.generator.empty()) {
+    const DistributionSpec spec = ParseDistributionSpec(args.generator);
+    const int n = ParseGeneratedCount(args);
+    const std::uint64_t seed = ParseUnsignedOption("--seed", args.seed);
+    loaded.x = GenerateFromSpec(spec, n, seed);
+    loaded.names.assign(static_cast<std::size_t>(loaded.x.cols()), "");
+    loaded.source = DataSourceND::Generator(args.generator, n, seed);
+    loaded.description = GeneratorDescription(args, n, seed);
+  } else {
+    throw Error("no data: give --data FILE.csv --columns x,y or --generate SPEC (e.g. moons)");
+  }
+  return loaded;
+}
+
+LoadedDataND LoadDataND(const DataArgs& args) {
+  LoadedPoints points = LoadPoints(args);
+  LoadedDataND loaded{std::move(points.x), {}, std::move(points.source),
+                      std::move(points.description)};
+  if (args.file.empty()) {
+    for (Eigen::Index k = 1; k <= loaded.x.cols(); ++k) loaded.names.push_back("x" + std::to_string(k));
+  } else if (std::none_of(points.names.begin(), points.names.end(),
+                          [](const std::string& name) { return name.empty(); })) {
+    loaded.names = std::move(points.names);
+  }
+  return loaded;
+}
+
+nlohmann::json DataSummaryND(const LoadedDataND& data) {
+  return DataSummaryNDJson(data.x, data.source);
 }
 
 }  // namespace convexscore::cli

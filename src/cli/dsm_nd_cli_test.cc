@@ -100,7 +100,7 @@ TEST_F(DsmNDCliTest, FitsOneLevelPerSigmaThenSamplesAnnealed) {
 TEST_F(DsmNDCliTest, GeneratedTwoDimensionalDataAndSampledPatterns) {
   const RunResult fit =
       Run("fit --objective dsm --generate circle:1:0.1 --n 4 --seed 2 --activation abs "
-          "--beta 0.3 --sigmas 0.2 --copies 2 --sample-patterns --directions 15 "
+          "--beta 0.3 --sigmas 0.2 --copies 2 --patterns sampled --pattern-directions 15 "
           "--pattern-seed 9 --out m.json");
   ASSERT_EQ(fit.exit_code, 0) << fit.err;
   const json entry = ReadModelFile(work_ / "m.json")["noise_levels"][0];
@@ -124,14 +124,14 @@ TEST_F(DsmNDCliTest, BadInputFailsCleanly) {
                      "--beta 0.2 --sigmas 0.5 --out m.json",
                      "too few points for dimension 2: 2, need at least 3");
   ExpectCleanFailure("fit --objective sm --data points.csv --columns a,b --activation relu "
-                     "--beta 0.2 --out m.json",
-                     "needs --objective dsm");
+                     "--beta 2 --sigmas 0.5 --out m.json",
+                     "--sigmas needs --objective dsm");
   ExpectCleanFailure(fit + "--sigmas 0.5 --memory-limit 1e-6",
                      "pattern budget exceeded: up to 58 exact patterns of 8 noisy inputs in "
                      "dimension 2 would need about");
   ExpectCleanFailure("fit --objective dsm --generate circle --columns a,b --activation relu "
                      "--beta 0.2 --sigmas 0.5 --out m.json",
-                     "--columns needs --data FILE.csv");
+                     "--columns requires --data");
   ExpectCleanFailure("fit --objective dsm --data points.csv --columns a,zz --activation relu "
                      "--beta 0.2 --sigmas 0.5 --out m.json",
                      "zz");

@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/data_args.h"
 #include "cli/fit_dsm_nd.h"
+#include "cli/fit_sm_nd.h"
 #include "cli/report.h"
 #include "convexscore/common.h"
 #include "convexscore/io/atomic_file.h"
@@ -37,17 +38,7 @@ void PrintReport(std::ostream& out, const FitArgs& args, const ScoreMatching1DOp
                               " points, " + std::to_string(data.sample.distinct()) +
                               " distinct, range [" + Small(data.sample.values.front()) + ", " +
                               Small(data.sample.values.back()) + "]");
-  ReportLine(out, "status", std::string(StatusName(summary.status)) +
-                                (summary.polished ? " (active set polished)" : ""));
-  ReportLine(out, "objective", Number(summary.objective) + "  (convex program)");
-  ReportLine(out, "network objective",
-             Number(network_objective) + "  (non-convex SM objective of the network)");
-  ReportLine(out, "difference",
-             Small(network_objective - summary.objective) + "  (certificate: should be ~0)");
-  ReportLine(out, "duality gap", Small(summary.duality_gap) + "  (relative " +
-                                     Small(summary.relative_gap) + ", tolerance " +
-                                     Small(options.gap_tolerance) + ")");
-  ReportLine(out, "KKT residual", Small(summary.kkt_residual));
+  ReportCertificate(out, summary, network_objective, options.gap_tolerance);
   ReportLine(out, "iterations",
              std::to_string(summary.iterations) + " in " + Small(summary.seconds) + " s");
   ReportLine(out, "active neurons", std::to_string(result.active_neurons));
@@ -64,16 +55,11 @@ void ParseSolverOptions(const FitArgs& args, Options& options) {
   options.activation = ParseActivation(args.activation);
   options.skip = args.skip;
   options.beta = ParseFiniteOption("--beta", args.beta);
-  if (!args.gap_tolerance.empty()) {
-    options.gap_tolerance = ParseFiniteOption("--gap-tolerance", args.gap_tolerance);
-    if (options.gap_tolerance <= 0) throw Error("--gap-tolerance must be positive");
+  if (const auto tolerance = ParseGapToleranceOption(args.gap_tolerance)) {
+    options.gap_tolerance = *tolerance;
   }
-  if (!args.max_iterations.empty()) {
-    const std::int64_t iterations = ParseIntegerOption("--max-iterations", args.max_iterations);
-    if (iterations < 1 || iterations > 1'000'000) {
-      throw Error("--max-iterations must be between 1 and 1000000");
-    }
-    options.max_iterations = static_cast<int>(iterations);
+  if (const auto iterations = ParseMaxIterationsOption(args.max_iterations)) {
+    options.max_iterations = *iterations;
   }
 }
 
@@ -171,19 +157,30 @@ CLI::App* AddFitCommand(CLI::App& app, FitArgs& args) {
       ->option_text("S");
   fit->add_flag("--quiet", args.quiet, "print nothing on success");
   AddFitDenoisingNDOptions(*fit, args);
+  AddFitNDOptions(*fit, args);
   return fit;
 }
 
 int RunFit(const FitArgs& args) {
-  if (args.objective == "dsm") return RunFitDenoising(args);
-  for (const auto& [given, option] : {std::pair{!args.sigmas.empty(), "--sigmas"},
-                                      std::pair{args.copies != FitArgs{}.copies, "--copies"},
-                                      std::pair{!args.noise_seed.empty(), "--noise-seed"}}) {
-    if (given) throw Error(std::string(option) + " needs --objective dsm");
+  if (args.objective != "dsm") {
+    for (const auto& [given, option] : {std::pair{!args.sigmas.empty(), "--sigmas"},
+                                        std::pair{args.copies != FitArgs{}.copies, "--copies"},
+                                        std::pair{!args.noise_seed.empty(), "--noise-seed"}}) {
+      if (given) throw Error(std::string(option) + " needs --objective dsm");
+    }
   }
   if (IsMultivariateData(args.data)) {
-    throw Error("d-D data (--columns or a d-D --generate spec) needs --objective dsm");
+    if (args.objective == "sm") return RunFitScoreMatchingND(args);
+    if (args.architecture == "shared") {
+      throw Error("--architecture shared: multivariate dsm is fitted per coordinate in this "
+                  "build (the shared layer is in the library: FitSharedHiddenLayerDenoisingND)");
+    }
+    return RunFitDenoisingND(args);
   }
+  if (!args.architecture.empty()) {
+    throw Error("--architecture applies to multivariate data (--columns, or a 2-D --generate)");
+  }
+  if (args.objective == "dsm") return RunFitDenoising(args);
   ScoreMatching1DOptions options;
   ParseSolverOptions(args, options);
   // Fail on an unusable output path now, not after the solve.

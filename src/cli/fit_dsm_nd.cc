@@ -42,17 +42,14 @@ DenoisingScoreMatchingNDOptions ParseOptions(const FitArgs& args) {
     }
     options.solver.max_iterations = static_cast<int>(iterations);
   }
-  options.sample_patterns = args.sample_patterns;
-  if (!args.directions.empty()) {
-    const std::int64_t directions = ParseIntegerOption("--directions", args.directions);
-    if (directions < 1 || directions > 100'000'000) {
-      throw Error("--directions must be between 1 and 100000000 (got " + args.directions + ")");
-    }
-    options.sampled_directions = static_cast<int>(directions);
+  options.sample_patterns = args.patterns == "sampled";
+  const std::int64_t directions = ParseIntegerOption("--pattern-directions", args.pattern_directions);
+  if (directions < 1 || directions > 100'000'000) {
+    throw Error("--pattern-directions must be between 1 and 100000000 (got " +
+                args.pattern_directions + ")");
   }
-  if (!args.pattern_seed.empty()) {
-    options.pattern_seed = ParseUnsignedOption("--pattern-seed", args.pattern_seed);
-  }
+  options.sampled_directions = static_cast<int>(directions);
+  options.pattern_seed = ParseUnsignedOption("--pattern-seed", args.pattern_seed);
   if (!args.memory_limit.empty()) {
     const double gib = ParseFiniteOption("--memory-limit", args.memory_limit);
     if (!(gib > 0)) throw Error("--memory-limit must be positive (GiB, got " + args.memory_limit + ")");
@@ -134,20 +131,6 @@ DenoisingArgs ParseDenoisingArgs(const FitArgs& args) {
 }
 
 void AddFitDenoisingNDOptions(CLI::App& fit, FitArgs& args) {
-  fit.add_option("--columns", args.data.columns,
-                 "d-D data: the columns of --data to read, names or 0-based indices (dsm)")
-      ->option_text("X,Y,...");
-  fit.add_flag("--sample-patterns", args.sample_patterns,
-               "d-D dsm: sample the activation patterns from random directions even where exact "
-               "enumeration exists (d <= 3); d > 3 always samples");
-  fit.add_option("--directions", args.directions,
-                 "d-D dsm: random directions for sampled patterns (default " +
-                     std::to_string(DenoisingScoreMatchingNDOptions{}.sampled_directions) + ")")
-      ->option_text("K");
-  fit.add_option("--pattern-seed", args.pattern_seed,
-                 "d-D dsm: seed of the sampled patterns (default " +
-                     std::to_string(DenoisingScoreMatchingNDOptions{}.pattern_seed) + ")")
-      ->option_text("S");
   fit.add_option("--memory-limit", args.memory_limit,
                  "d-D dsm: refuse pattern sets estimated above this many GiB (default " +
                      FormatDouble(double(DenoisingScoreMatchingNDOptions{}.memory_budget_bytes) /

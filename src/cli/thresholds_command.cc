@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/data_args.h"
+#include "cli/fit_sm_nd.h"
 #include "convexscore/common.h"
 #include "convexscore/programs/score_matching_1d.h"
 
@@ -13,7 +14,8 @@ namespace convexscore::cli {
 CLI::App* AddThresholdsCommand(CLI::App& app, ThresholdsArgs& args) {
   CLI::App* thresholds = app.add_subcommand(
       "thresholds",
-      "Print beta_min (unbounded below it) and beta_max (zero network optimal above it) as JSON");
+      "Print beta_min (unbounded below it) and beta_max (zero network optimal above it) as JSON "
+      "(multivariate data: a certified bracket of beta_min, found by bisection with solves)");
   AddDataOptions(*thresholds, args.data);
   thresholds
       ->add_option("--activation", args.activation, "activation of the hidden layer (required)")
@@ -21,10 +23,12 @@ CLI::App* AddThresholdsCommand(CLI::App& app, ThresholdsArgs& args) {
       ->check(CLI::IsMember({"relu", "abs"}))
       ->option_text("relu|abs");
   thresholds->add_flag("--skip", args.skip, "with an unpenalized linear skip term V x");
+  AddThresholdsNDOptions(*thresholds, args);
   return thresholds;
 }
 
 int RunThresholds(const ThresholdsArgs& args) {
+  if (IsMultivariateData(args.data)) return RunThresholdsND(args);
   const Activation activation = ParseActivation(args.activation);
   const LoadedData data = LoadData(args.data);
   const Thresholds1D thresholds = ScoreMatching1DThresholds(data.sample, activation, args.skip);

@@ -104,9 +104,7 @@ CLI::App* AddTrainCommand(CLI::App& app, TrainArgs& args) {
   // Either of --sigma / --sigmas: checked in RunTrain (CLI11's needs() wants both).
   copies->each([&args](const std::string&) { args.noise_options_given = true; });
   noise_seed->each([&args](const std::string&) { args.noise_options_given = true; });
-  train->add_option("--columns", args.data.columns,
-                    "d-D data: the columns of --data to read, names or 0-based indices")
-      ->option_text("X,Y,...");
+  AddColumnsOption(*train, args.data);
   train->add_flag("--penalize-biases", args.penalize_biases,
                   "d-D: weight decay on the first-layer biases too (the shared-hidden-layer "
                   "architecture of theory.md section 3); default: biases free");

@@ -143,7 +143,7 @@ DenoisingScoreMatchingNDResult FitDenoisingScoreMatchingND(
   }
   result.summary.status = SolveStatus::kOptimal;
   result.summary.polished = true;
-  std::vector<ScalarNetworkWeights> networks;
+  std::vector<ScalarNetworkND> networks;
   for (int c = 0; c < d; ++c) {
     const ConeGroupLassoProblem problem =
         DenoisingScoreMatchingNDProblem(data, *patterns, options.activation, c, options.beta);
@@ -157,7 +157,7 @@ DenoisingScoreMatchingNDResult FitDenoisingScoreMatchingND(
         ReconstructCoordinate(data.inputs, *patterns, options.activation, solution));
     result.coordinates.push_back(std::move(solution));
   }
-  result.network = AssembleCoordinateNetworks(networks, options.activation);
+  result.network = AssemblePerCoordinate(networks);
   result.active_neurons = result.network.neurons();
   result.network_objective = DenoisingScoreMatchingObjective(result.network, data.inputs,
                                                              data.targets, options.beta);

@@ -5,13 +5,15 @@
 #include <cmath>
 #include <sstream>
 #include <string>
-#include <utility>
 
 namespace convexscore {
-namespace {
 
-void ValidateData(const Eigen::Ref<const Eigen::MatrixXd>& x) {
+void CheckScoreMatchingNDData(const Eigen::Ref<const Eigen::MatrixXd>& x) {
   if (x.rows() < 2 || x.cols() < 1) throw Error("score matching needs at least two points");
+  if (x.rows() <= x.cols()) {
+    throw Error("score matching in " + std::to_string(x.cols()) + " dimensions needs at least " +
+                std::to_string(x.cols() + 1) + " points (got " + std::to_string(x.rows()) + ")");
+  }
   if (!x.allFinite()) throw Error("the data contain a non-finite value");
   const Eigen::MatrixXd centred = x.rowwise() - x.colwise().mean();
   Eigen::JacobiSVD<Eigen::MatrixXd> svd(centred);
@@ -24,6 +26,8 @@ void ValidateData(const Eigen::Ref<const Eigen::MatrixXd>& x) {
   }
 }
 
+namespace {
+
 void ValidateBeta(double beta) {
   if (!(beta > 0) || !std::isfinite(beta)) throw Error("beta must be finite and positive");
 }
@@ -32,7 +36,23 @@ void ValidateBeta(double beta) {
 
 PatternSet ScoreMatchingNDPatterns(const Eigen::Ref<const Eigen::MatrixXd>& x,
                                    const ScoreMatchingNDOptions& options) {
-  PatternSet patterns = (options.sample_patterns || x.cols() > 3)
+  const bool sampled = options.sample_patterns || x.cols() > 3;
+  if (!sampled) {
+    // 2 sum_{i <= d} C(n - 1, i): the count for points in general position.
+    double count = 0.0, binomial = 1.0;
+    for (Eigen::Index i = 0; i <= x.cols(); ++i) {
+      count += 2.0 * binomial;
+      binomial *= static_cast<double>(x.rows() - 1 - i) / static_cast<double>(i + 1);
+    }
+    if (count > options.max_exact_patterns) {
+      std::ostringstream msg;
+      msg << "exact patterns: " << x.rows() << " points in " << x.cols()
+          << " dimensions have up to " << count << " activation patterns, more than the limit "
+          << options.max_exact_patterns << "; use sampled patterns (or fewer points)";
+      throw Error(msg.str());
+    }
+  }
+  PatternSet patterns = sampled
                             ? SamplePatterns(x, options.sampled_directions, options.seed)
                             : EnumeratePatterns(x);
   std::vector<std::uint64_t> full(patterns.words(), 0);
@@ -61,7 +81,7 @@ ConeGroupLassoProblem ScoreMatchingNDProblem(const Eigen::Ref<const Eigen::Matri
   return problem;
 }
 
-ScalarNetworkWeights ReconstructCoordinate(const Eigen::Ref<const Eigen::MatrixXd>& x,
+ScalarNetworkND ReconstructCoordinate(const Eigen::Ref<const Eigen::MatrixXd>& x,
                                            const PatternSet& patterns, Activation activation,
                                            const ConeGroupLassoSolution& solution) {
   const int n = static_cast<int>(x.rows()), d = static_cast<int>(x.cols());
@@ -69,7 +89,8 @@ ScalarNetworkWeights ReconstructCoordinate(const Eigen::Ref<const Eigen::MatrixX
   xt << x, Eigen::VectorXd::Ones(n);
   std::vector<Eigen::VectorXd> units;
   std::vector<double> weights;
-  ScalarNetworkWeights net;
+  ScalarNetworkND net;
+  net.activation = activation;
   for (int k = 0; k < patterns.size(); ++k) {
     const Eigen::VectorXd mask = patterns.Mask(k);
     for (int s = 0; s < 2; ++s) {
@@ -131,59 +152,9 @@ ScalarNetworkWeights ReconstructCoordinate(const Eigen::Ref<const Eigen::MatrixX
   return net;
 }
 
-NetworkND AssembleCoordinateNetworks(const std::vector<ScalarNetworkWeights>& networks,
-                                     Activation activation) {
-  std::vector<ScalarNetworkND> coordinates;
-  coordinates.reserve(networks.size());
-  for (const ScalarNetworkWeights& net : networks) {
-    ScalarNetworkND g;
-    g.activation = activation;
-    g.w = net.w;
-    g.b = net.b;
-    g.a = net.a;
-    g.output_bias = net.output_bias;
-    coordinates.push_back(std::move(g));
-  }
-  return AssemblePerCoordinate(coordinates);
-}
-
-double ScoreMatchingNDObjective(const Eigen::Ref<const Eigen::MatrixXd>& x,
-                                const std::vector<ScalarNetworkWeights>& networks,
-                                Activation activation, double beta) {
-  const int n = static_cast<int>(x.rows());
-  if (static_cast<int>(networks.size()) != x.cols())
-    throw Error("one network per coordinate is needed");
-  double total = 0.0;
-  for (int c = 0; c < static_cast<int>(networks.size()); ++c) {
-    const ScalarNetworkWeights& net = networks[c];
-    double trace = 0.0, squares = 0.0;
-    for (int i = 0; i < n; ++i) {
-      double value = net.output_bias, derivative = 0.0;
-      for (int j = 0; j < net.a.size(); ++j) {
-        const double pre = net.w.row(j).dot(x.row(i)) + net.b[j];
-        if (activation == Activation::kRelu) {
-          if (pre >= 0) {  // relu'(0) = 1
-            value += net.a[j] * pre;
-            derivative += net.a[j] * net.w(j, c);
-          }
-        } else {
-          const double slope = pre >= 0 ? 1.0 : -1.0;  // sign(0) = +1
-          value += net.a[j] * std::abs(pre);
-          derivative += net.a[j] * slope * net.w(j, c);
-        }
-      }
-      trace += derivative;
-      squares += value * value;
-    }
-    total += trace / n + 0.5 * squares / n +
-             0.5 * beta * (net.w.squaredNorm() + net.a.squaredNorm());
-  }
-  return total;
-}
-
 ScoreMatchingNDResult FitScoreMatchingND(const Eigen::Ref<const Eigen::MatrixXd>& x,
                                          const ScoreMatchingNDOptions& options) {
-  ValidateData(x);
+  CheckScoreMatchingNDData(x);
   ValidateBeta(options.beta);
   const auto start = std::chrono::steady_clock::now();
   const PatternSet patterns = ScoreMatchingNDPatterns(x, options);
@@ -212,9 +183,12 @@ ScoreMatchingNDResult FitScoreMatchingND(const Eigen::Ref<const Eigen::MatrixXd>
         result.summary.status = SolveStatus::kUnbounded;
         result.unbounded_coordinate = c;
         result.recession_slope = options.beta - ratio;
+        result.beta_min_lower = ratio;
         std::ostringstream msg;
-        msg << "unbounded below: coordinate " << c << " has a certified direction of slope "
-            << result.recession_slope << " (beta_min >= " << ratio << ")";
+        msg.precision(10);
+        msg << "beta = " << options.beta << " is below beta_min (beta_min >= " << ratio
+            << "): the score-matching objective is unbounded below (coordinate " << c + 1
+            << " has a certified recession direction of slope " << result.recession_slope << ")";
         result.summary.message = msg.str();
         result.coordinates.push_back(std::move(solution));
         break;
@@ -231,7 +205,12 @@ ScoreMatchingNDResult FitScoreMatchingND(const Eigen::Ref<const Eigen::MatrixXd>
     result.networks.push_back(ReconstructCoordinate(x, patterns, options.activation, solution));
     result.coordinates.push_back(std::move(solution));
   }
-  if (result.summary.status == SolveStatus::kUnbounded) result.networks.clear();
+  if (result.summary.status == SolveStatus::kUnbounded) {
+    result.networks.clear();
+    result.network = NetworkND::Zero(options.activation, d);
+  } else {
+    result.network = AssemblePerCoordinate(result.networks);
+  }
   result.summary.relative_gap =
       result.summary.duality_gap / std::max(1.0, std::abs(result.summary.objective));
   result.summary.seconds =
@@ -256,12 +235,13 @@ double ScoreMatchingNDBetaMax(const Eigen::Ref<const Eigen::MatrixXd>& x,
 
 CoordinateThresholds ScoreMatchingNDThresholds(const Eigen::Ref<const Eigen::MatrixXd>& x,
                                                const PatternSet& patterns, Activation activation,
-                                               int coordinate, double tolerance) {
-  ValidateData(x);
+                                               int coordinate, double tolerance,
+                                               std::optional<double> bounded_at) {
+  CheckScoreMatchingNDData(x);
   CoordinateThresholds out;
   ConeGroupLassoProblem problem = ScoreMatchingNDProblem(x, patterns, activation, coordinate, 1.0);
   out.beta_max = ScoreMatchingNDBetaMax(x, patterns, activation, coordinate);
-  out.beta_min_upper = out.beta_max;
+  out.beta_min_upper = bounded_at ? std::min(out.beta_max, *bounded_at) : out.beta_max;
   out.beta_min_lower = 0.0;
   // Bisection with certificates on both sides: a certified optimum at beta gives a dual point
   // whose worst price bounds beta_min from above; the direction of a large optimum or of a
@@ -291,6 +271,44 @@ CoordinateThresholds ScoreMatchingNDThresholds(const Eigen::Ref<const Eigen::Mat
   }
   if (out.beta_min_lower > out.beta_min_upper) out.beta_min_lower = out.beta_min_upper;
   return out;
+}
+
+ScoreMatchingNDThresholdsResult ScoreMatchingNDAllThresholds(
+    const Eigen::Ref<const Eigen::MatrixXd>& x, const ScoreMatchingNDOptions& options,
+    double tolerance, std::optional<double> bounded_at) {
+  CheckScoreMatchingNDData(x);
+  const PatternSet patterns = ScoreMatchingNDPatterns(x, options);
+  ScoreMatchingNDThresholdsResult out;
+  for (int c = 0; c < x.cols(); ++c) {
+    const CoordinateThresholds t =
+        ScoreMatchingNDThresholds(x, patterns, options.activation, c, tolerance, bounded_at);
+    out.beta_max = std::max(out.beta_max, t.beta_max);
+    out.beta_min_lower = std::max(out.beta_min_lower, t.beta_min_lower);
+    out.beta_min_upper = std::max(out.beta_min_upper, t.beta_min_upper);
+    out.coordinates.push_back(t);
+  }
+  return out;
+}
+
+ScoreMatchingNDModel FitScoreMatchingNDModel(const Eigen::Ref<const Eigen::MatrixXd>& x,
+                                             const ScoreMatchingNDOptions& options,
+                                             double threshold_tolerance) {
+  ScoreMatchingNDModel model;
+  model.result = FitScoreMatchingND(x, options);
+  const SolveSummary& summary = model.result.summary;
+  if (summary.status == SolveStatus::kUnbounded) return model;
+  model.network_objective = ScoreMatchingObjective(model.result.network, x, options.beta);
+  if (!std::isfinite(summary.objective) || !std::isfinite(model.network_objective)) {
+    std::ostringstream msg;
+    msg << "the solver failed (status " << StatusName(summary.status) << ", objective "
+        << summary.objective << ")" << (summary.message.empty() ? "" : ": " + summary.message);
+    throw Error(msg.str());
+  }
+  const bool certified = summary.status == SolveStatus::kOptimal;
+  model.thresholds = ScoreMatchingNDAllThresholds(
+      x, options, threshold_tolerance,
+      certified ? std::optional<double>(options.beta) : std::nullopt);
+  return model;
 }
 
 }  // namespace convexscore

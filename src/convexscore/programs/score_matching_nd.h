@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include <Eigen/Dense>
@@ -23,17 +24,11 @@ struct ScoreMatchingNDOptions {
   // Exact patterns for d <= 3 unless sampling is asked for; sampling for d > 3.
   bool sample_patterns = false;
   int sampled_directions = 1000;
+  // Exact patterns are refused (Error) when the data in general position would have more than
+  // this many (2 sum_{i <= d} C(n - 1, i)): the solver prices every pattern in every round.
+  double max_exact_patterns = 200'000;
   std::uint64_t seed = 1;
   ConeGroupLassoOptions solver;
-};
-
-// One coordinate's network g(x) = sum_j a_j act(w_j . x + b_j) + output_bias (plain weights;
-// the conversion to NetworkND happens where both exist).
-struct ScalarNetworkWeights {
-  Eigen::MatrixXd w;  // m x d
-  Eigen::VectorXd b;  // m
-  Eigen::VectorXd a;  // m
-  double output_bias = 0.0;
 };
 
 // Thresholds of one coordinate. beta_max is exact: the zero network is optimal iff beta >=
@@ -49,14 +44,24 @@ struct CoordinateThresholds {
 struct ScoreMatchingNDResult {
   SolveSummary summary;  // objective and gap summed over the coordinates
   std::vector<ConeGroupLassoSolution> coordinates;   // the convex solutions (per coordinate)
-  std::vector<ScalarNetworkWeights> networks;        // reconstructed (per coordinate)
+  std::vector<ScalarNetworkND> networks;             // reconstructed (per coordinate)
+  // The score network f: R^d -> R^d they make together (AssemblePerCoordinate); empty (no
+  // neurons) when unbounded. Its ScoreMatchingObjective (model/network_nd.h, biases free) is the
+  // certificate: it equals summary.objective.
+  NetworkND network;
   int patterns = 0;
   PatternMethod pattern_method = PatternMethod::kExact;
   std::uint64_t pattern_seed = 0;
   // Set when status is kUnbounded: the coordinate, beta and slope of the certified direction.
   int unbounded_coordinate = -1;
   double recession_slope = 0.0;  // <g, z> + beta N(z) < 0 at N(z) = 1, with M z = 0
+  double beta_min_lower = 0.0;   // = beta - recession_slope: beta_min is at least this
 };
+
+// Throws Error (one line) unless the rows of x (n x d) can be fitted: n >= d + 1 points, all
+// finite, whose centred cloud spans all d dimensions (rank-deficient data make the trace term
+// unbounded below for every beta).
+void CheckScoreMatchingNDData(const Eigen::Ref<const Eigen::MatrixXd>& x);
 
 // The patterns the fit uses: exact for d <= 3 (unless sampling is asked for), else sampled; the
 // full pattern is always included (it carries the free output bias).
@@ -78,21 +83,9 @@ ScoreMatchingNDResult FitScoreMatchingND(const Eigen::Ref<const Eigen::MatrixXd>
 // +-sqrt(||w||), the full pattern's pure-bias part as output bias. A unit whose hyperplane
 // passes through points the pattern leaves inactive is tilted by a tiny amount so that the
 // network's own gates equal the pattern (the one-sided kink of theory.md section 1).
-ScalarNetworkWeights ReconstructCoordinate(const Eigen::Ref<const Eigen::MatrixXd>& x,
+ScalarNetworkND ReconstructCoordinate(const Eigen::Ref<const Eigen::MatrixXd>& x,
                                            const PatternSet& patterns, Activation activation,
                                            const ConeGroupLassoSolution& solution);
-
-// The per-coordinate networks (coordinate c = networks[c]) as one NetworkND, through
-// AssemblePerCoordinate: what SM and DSM (programs/denoising_score_matching_nd.h) both write.
-NetworkND AssembleCoordinateNetworks(const std::vector<ScalarNetworkWeights>& networks,
-                                     Activation activation);
-
-// The non-convex objective of per-coordinate networks, evaluated directly on the data with the
-// conventions relu'(0) = 1, abs'(0) = +1: sum_c (1/n) sum_i [d g_c / d x_c (x_i) + g_c(x_i)^2 / 2]
-// + (beta/2) sum_c sum_j (||w_j||^2 + a_j^2).
-double ScoreMatchingNDObjective(const Eigen::Ref<const Eigen::MatrixXd>& x,
-                                const std::vector<ScalarNetworkWeights>& networks,
-                                Activation activation, double beta);
 
 // beta_max of one coordinate: the zero network is optimal iff beta >= beta_max (the largest
 // price of a block at the dual point lambda = 0).
@@ -101,8 +94,43 @@ double ScoreMatchingNDBetaMax(const Eigen::Ref<const Eigen::MatrixXd>& x,
 
 // beta_max and a certified bracket of beta_min for one coordinate (bisection on beta, a solve
 // per step; `tolerance` is the relative width at which it stops, when the solves allow).
+// `bounded_at`, when given, is a beta at which this coordinate's program has a certified optimum
+// (so beta_min <= bounded_at): the bisection starts below it.
 CoordinateThresholds ScoreMatchingNDThresholds(const Eigen::Ref<const Eigen::MatrixXd>& x,
                                                const PatternSet& patterns, Activation activation,
-                                               int coordinate, double tolerance = 1e-7);
+                                               int coordinate, double tolerance = 1e-7,
+                                               std::optional<double> bounded_at = std::nullopt);
+
+// The thresholds of the whole model. The objective is the sum of the coordinates' objectives,
+// so it is unbounded iff one coordinate's is, and the zero network is optimal iff it is for
+// every coordinate: beta_min lies in [max_c lower_c, max_c upper_c] and beta_max = max_c.
+struct ScoreMatchingNDThresholdsResult {
+  double beta_max = 0.0;
+  double beta_min_lower = 0.0;
+  double beta_min_upper = 0.0;
+  std::vector<CoordinateThresholds> coordinates;
+};
+
+// ScoreMatchingNDThresholds for every coordinate, on the patterns of `options` (the fit's).
+// Throws Error for bad data, as FitScoreMatchingND.
+ScoreMatchingNDThresholdsResult ScoreMatchingNDAllThresholds(
+    const Eigen::Ref<const Eigen::MatrixXd>& x, const ScoreMatchingNDOptions& options,
+    double tolerance = 1e-7, std::optional<double> bounded_at = std::nullopt);
+
+// A fit with everything a model file records: the result, and unless it is unbounded the
+// thresholds (on the fit's patterns, bracket width `threshold_tolerance`; a certified optimum
+// at beta bounds beta_min by beta) and the non-convex SM
+// objective of result.network (the certificate: equals result.summary.objective).
+struct ScoreMatchingNDModel {
+  ScoreMatchingNDResult result;
+  ScoreMatchingNDThresholdsResult thresholds;
+  double network_objective = 0.0;
+};
+
+// FitScoreMatchingND, then the above. Throws Error as FitScoreMatchingND, and when the solver
+// returns a non-finite objective ("the solver failed ...": there is no model to keep).
+ScoreMatchingNDModel FitScoreMatchingNDModel(const Eigen::Ref<const Eigen::MatrixXd>& x,
+                                             const ScoreMatchingNDOptions& options,
+                                             double threshold_tolerance);
 
 }  // namespace convexscore

@@ -110,7 +110,7 @@ TEST_P(SMNDReferenceTest, FitMatchesOptimalValueOrIsUnbounded) {
   EXPECT_NEAR(result.summary.objective, c.optimal_value, tol);
   EXPECT_LE(std::abs(result.summary.relative_gap), 1e-9);
   // The reconstructed networks attain the convex value.
-  const double nonconvex = ScoreMatchingNDObjective(c.x, result.networks, c.activation, c.beta);
+  const double nonconvex = ScoreMatchingObjective(result.network, c.x, c.beta);
   EXPECT_NEAR(nonconvex, result.summary.objective, 1e-8 * std::max(1.0, std::abs(nonconvex)));
 }
 

@@ -56,13 +56,25 @@ TEST(SMND, ReconstructedNetworksAttainTheCertifiedConvexValue) {
       EXPECT_LE(s.certificate.dual_infeasibility, 1e-10);
       EXPECT_LE(s.certificate.primal_infeasibility, 1e-10);
     }
-    const double nonconvex = ScoreMatchingNDObjective(x, result.networks, activation, options.beta);
+    // The assembled network f: R^2 -> R^2 has the per-coordinate networks' neurons, and its own
+    // SM objective (biases free) is the convex value.
+    ASSERT_EQ(result.network.dimension(), 2);
+    EXPECT_EQ(result.network.neurons(),
+              result.networks[0].b.size() + result.networks[1].b.size());
+    const double nonconvex = ScoreMatchingObjective(result.network, x, options.beta);
     EXPECT_NEAR(nonconvex, result.summary.objective, 1e-8 * std::max(1.0, std::abs(nonconvex)));
+    // Its score is the per-coordinate networks' scores side by side.
+    for (int i = 0; i < x.rows(); ++i) {
+      const Eigen::VectorXd f = result.network.Score(Eigen::VectorXd(x.row(i).transpose()));
+      for (int c = 0; c < 2; ++c) {
+        EXPECT_NEAR(f[c], result.networks[c].Score(x.row(i).transpose()), 1e-12);
+      }
+    }
     // No network does better: random perturbations of the optimum stay above the convex value.
     std::mt19937_64 engine(5);
     for (int trial = 0; trial < 50; ++trial) {
-      std::vector<ScalarNetworkWeights> perturbed = result.networks;
-      for (ScalarNetworkWeights& net : perturbed) {
+      std::vector<ScalarNetworkND> perturbed = result.networks;
+      for (ScalarNetworkND& net : perturbed) {
         for (int j = 0; j < net.a.size(); ++j) {
           net.a[j] += 0.05 * StandardNormal(engine);
           net.b[j] += 0.05 * StandardNormal(engine);
@@ -70,7 +82,7 @@ TEST(SMND, ReconstructedNetworksAttainTheCertifiedConvexValue) {
         }
         net.output_bias += 0.05 * StandardNormal(engine);
       }
-      EXPECT_GE(ScoreMatchingNDObjective(x, perturbed, activation, options.beta),
+      EXPECT_GE(ScoreMatchingObjective(AssemblePerCoordinate(perturbed), x, options.beta),
                 result.summary.objective - 1e-9);
     }
   }
