@@ -8,7 +8,7 @@
 //                                          their difference; null when unbounded)
 //   "network_objective"                  (= upper_bound)
 //   "beta_max", "beta_min_lower", "active_neurons",
-//   "patterns", "pattern_method" ("enumerated" | "sampled"), "pattern_seed", "sampled_directions",
+//   "patterns", "pattern_method" ("exact", i.e. enumerated, | "sampled": PatternMethodName), "pattern_seed", "sampled_directions",
 //   "settings": {objective, architecture, activation, beta, bias_decay, form, gap_tolerance,
 //                feasibility_tolerance, max_iterations, sample_patterns, sampled_directions, seed,
 //                + the caller's objective settings, e.g. sigma, copies, noise_seed for DSM},

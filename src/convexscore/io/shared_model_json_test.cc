@@ -29,7 +29,7 @@ TEST(SharedModelJson, DocumentCarriesBoundsPatternsAndLoadsBack) {
   EXPECT_EQ(doc.at("gap").get<double>(), result.gap);
   EXPECT_EQ(doc.at("beta_max").get<double>(), result.beta_max);
   EXPECT_EQ(doc.at("patterns"), 9 * 8 + 2);
-  EXPECT_EQ(doc.at("pattern_method"), "enumerated");
+  EXPECT_EQ(doc.at("pattern_method"), "exact");
   EXPECT_EQ(doc.at("settings").at("bias_decay"), "penalized");
   EXPECT_EQ(doc.at("data").at("n"), 9);
   EXPECT_EQ(doc.at("data").at("source").at("kind"), "array");
