@@ -43,27 +43,6 @@ double ParsePositive(std::string_view option, const std::string& text) {
 
 std::string Number(double value) { return FormatDouble(value, 12); }
 
-// The network to start from: a single-model file (from fit or train) or, for a noise-levels
-// file (from fit --objective dsm), its model at the --sigma being trained, which is the convex
-// optimum of the same DSM objective when --copies and --noise-seed also match.
-Network1D LoadStartNetwork(const std::string& file, bool denoising, double sigma) {
-  const nlohmann::json document = ReadModelFile(file);
-  const std::string source = "file " + file;
-  if (!HasNoiseLevels(document)) return LoadNetwork1D(document, source);
-  std::vector<NoiseLevelModel1D> levels = LoadNoiseLevels1D(document, source);
-  std::string sigmas;
-  for (const NoiseLevelModel1D& level : levels) {
-    if (denoising && level.sigma == sigma) return std::move(level.network);
-    sigmas += (sigmas.empty() ? "" : ", ") + FormatDouble(level.sigma);
-  }
-  if (!denoising) {
-    throw Error("--init-model: " + file + " holds denoising models at noise levels " + sigmas +
-                "; start sm training from a single-model file");
-  }
-  throw Error("--init-model: " + file + " has no model at sigma " + FormatDouble(sigma) +
-              " (its noise levels: " + sigmas + ")");
-}
-
 }  // namespace
 
 CLI::App* AddTrainCommand(CLI::App& app, TrainArgs& args) {
@@ -191,7 +170,10 @@ int RunTrain(const TrainArgs& args) {
 
   std::optional<Network1D> start;
   if (!args.init_model.empty()) {
-    start = LoadStartNetwork(args.init_model, denoising, sigma);
+    start = LoadStartNetwork(
+        args.init_model, denoising ? std::optional<double>(sigma) : std::nullopt,
+        [](const nlohmann::json& d, const std::string& s) { return LoadNetwork1D(d, s); },
+        [](const nlohmann::json& d, const std::string& s) { return LoadNoiseLevels1D(d, s); });
     const int width = static_cast<int>(start->neurons.size());
     if (start->activation != options.activation) {
       throw Error("--init-model: " + args.init_model + " has activation " +

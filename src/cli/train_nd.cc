@@ -26,25 +26,6 @@
 namespace convexscore::cli {
 namespace {
 
-// The start network at noise level `sigma` (none for SM): a single-model file's network, or
-// the level of a noise-levels file with that sigma.
-NetworkND LoadStartNetworkND(const std::string& file, std::optional<double> sigma) {
-  const nlohmann::json document = ReadModelFile(file);
-  const std::string source = "file " + file;
-  if (!HasNoiseLevels(document)) return LoadNetworkND(document, source);
-  std::string sigmas;
-  for (NoiseLevelModelND& level : LoadNoiseLevelsND(document, source)) {
-    if (sigma && level.sigma == *sigma) return std::move(level.network);
-    sigmas += (sigmas.empty() ? "" : ", ") + FormatDouble(level.sigma);
-  }
-  if (!sigma) {
-    throw Error("--init-model: " + file + " holds denoising models at noise levels " + sigmas +
-                "; start sm training from a single-model file");
-  }
-  throw Error("--init-model: " + file + " has no model at sigma " + FormatDouble(*sigma) +
-              " (its noise levels: " + sigmas + ")");
-}
-
 struct LevelResult {
   std::optional<double> sigma;
   TrainingResultND result;
@@ -92,7 +73,10 @@ int RunTrainND(const TrainArgs& args, NonconvexTrainingOptions options) {
   for (std::size_t l = 0; l < sigmas.size(); ++l) {
     std::optional<NetworkND> start;
     if (!args.init_model.empty()) {
-      start = LoadStartNetworkND(args.init_model, sigmas[l]);
+      start = LoadStartNetwork(
+          args.init_model, sigmas[l],
+          [](const nlohmann::json& d, const std::string& s) { return LoadNetworkND(d, s); },
+          [](const nlohmann::json& d, const std::string& s) { return LoadNoiseLevelsND(d, s); });
       if (start->dimension() != d) {
         throw Error("--init-model: " + args.init_model + " has dimension " +
                     std::to_string(start->dimension()) + " but the data have " +
