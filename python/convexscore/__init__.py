@@ -53,6 +53,7 @@ class Model:
         if not isinstance(document, dict):
             raise Error("a model document must be a dict (a parsed model file)")
         self._document = document
+        self._path = None  # the model file it was loaded from or last saved to
         text = _dumps(document)
         if _core.is_multivariate(text):
             self._network = _core.NetworkND.finest_from_model_json(text)
@@ -130,6 +131,7 @@ class Model:
     def save(self, path):
         """Writes the model file atomically (the file appears whole or not at all)."""
         _core.write_model_file(str(path), _dumps(self._document))
+        self._path = str(path)
 
 
 def _dumps(document):
@@ -178,23 +180,31 @@ def _array_1d(x, name="x"):
 
 def fit(x, beta, activation="relu", skip=False, gap_tolerance=None, max_iterations=None,
         objective="sm", sigmas=None, copies=5, noise_seed=None, architecture=None,
-        patterns=None, pattern_directions=None, pattern_seed=None, threshold_tolerance=None):
-    """Fits a score model by an exact convex program.
+        patterns=None, pattern_directions=None, pattern_seed=None, threshold_tolerance=None,
+        memory_limit=None):
+    """Fits a score model by an exact convex program, as `convexscore fit` does.
 
-    x: a 1-D array (univariate) or an (n, d) array with d >= 2 (multivariate: score matching
-    only, architecture="per-coordinate", one scalar network per score coordinate; patterns
-    "auto" (exact for d <= 3), "exact" or "sampled" with pattern_directions (1000) and
-    pattern_seed (1); threshold_tolerance (0.1) is the relative width of the certified bracket
-    [beta_min_lower, beta_min_upper] of beta_min; the model's beta_min is its upper end).
-    gap_tolerance and max_iterations default to the solver's own (1e-9 and 200 iterations in
-    1-D; 1e-10 and 200000 proximal-gradient steps in d-D).
+    x: a 1-D array (univariate) or an (n, d) array with d >= 2 (multivariate). gap_tolerance
+    and max_iterations default to the solver's own (1e-9 and 200 iterations in 1-D; 1e-10 and
+    200000 proximal-gradient steps in d-D).
 
     objective="sm": score matching on x; returns a Model; raises UnboundedError when
-    beta < beta_min (in d-D its beta_min is the certified lower bound). objective="dsm": denoising score matching, one fit per noise level in
-    `sigmas` (positive, strictly decreasing), each on `copies` noisy copies of every point drawn
-    with seed noise_seed + level index (noise_seed defaults to 1, as on the command line); returns
-    a Model over the noise-levels document `convexscore fit --objective dsm` writes, for
-    sample(..., annealed=True). Raises Error for bad input.
+    beta < beta_min (in d-D its beta_min is the certified lower bound).
+
+    objective="dsm": denoising score matching, one fit per noise level in `sigmas` (positive,
+    strictly decreasing), each on `copies` noisy copies of every point drawn with seed
+    noise_seed + level index (noise_seed defaults to 1, as on the command line); returns a Model
+    over the noise-levels document `convexscore fit --objective dsm` writes, for
+    sample(..., annealed=True).
+
+    Multivariate options: architecture "per-coordinate" (the default: one scalar network per
+    score coordinate, exact) or "shared" (sm only: one hidden layer for all coordinates, fitted
+    by the nuclear-norm relaxation; the Model has lower_bound, upper_bound and gap); patterns
+    "auto" (exact for d <= 3), "exact" or "sampled" with pattern_directions (1000) and
+    pattern_seed (1); threshold_tolerance (per-coordinate sm, 0.1) is the relative width of
+    the certified bracket [beta_min_lower, beta_min_upper] of beta_min (the model's beta_min is
+    its upper end); memory_limit (dsm, GiB) refuses pattern sets estimated above it.
+    Raises Error for bad input.
     """
     if gap_tolerance is not None:
         gap_tolerance = _number("gap_tolerance", gap_tolerance)
@@ -204,38 +214,37 @@ def fit(x, beta, activation="relu", skip=False, gap_tolerance=None, max_iteratio
         max_iterations = _integer("max_iterations", max_iterations, 1, 1_000_000)
     beta = _number("beta", beta)
     points = _array(x)
+    if objective not in ("sm", "dsm"):
+        raise Error(f"objective must be 'sm' or 'dsm', got {objective!r}")
+    if objective == "dsm":
+        if sigmas is None:
+            raise Error("objective 'dsm' needs sigmas (e.g. sigmas=[0.5, 0.1, 0.05])")
+        copies = _integer("copies", copies, 1, 1_000_000)
+        noise_seed = _integer("noise_seed", 1 if noise_seed is None else noise_seed, 0, _UINT64_MAX)
+        sigmas = _array_1d(_np.atleast_1d(_array(sigmas, "sigmas")), "sigmas")
+    else:
+        for given, name in ((sigmas is not None, "sigmas"), (copies != 5, "copies"),
+                            (noise_seed is not None, "noise_seed")):
+            if given:
+                raise Error(f"{name} needs objective='dsm'")
     multivariate_options = {"architecture": architecture, "patterns": patterns,
                             "pattern_directions": pattern_directions,
                             "pattern_seed": pattern_seed,
-                            "threshold_tolerance": threshold_tolerance}
+                            "threshold_tolerance": threshold_tolerance,
+                            "memory_limit": memory_limit}
     if points.ndim == 2 and points.shape[1] >= 2:
         return _fit_multivariate(points, beta, activation, skip, gap_tolerance, max_iterations,
-                                 objective, sigmas, **multivariate_options)
+                                 objective, sigmas, copies, noise_seed, **multivariate_options)
     for name, value in multivariate_options.items():
         if value is not None:
             raise Error(f"{name} is for multivariate data (an (n, d) array with d >= 2)")
     gap_tolerance = 1e-9 if gap_tolerance is None else gap_tolerance
     max_iterations = 200 if max_iterations is None else max_iterations
     if objective == "dsm":
-        if sigmas is None:
-            raise Error("objective 'dsm' needs sigmas (e.g. sigmas=[0.5, 0.1, 0.05])")
-        copies = _integer("copies", copies, 1, 1_000_000)
-        noise_seed = _integer("noise_seed", 1 if noise_seed is None else noise_seed, 0, _UINT64_MAX)
-        levels = _array_1d(_np.atleast_1d(_array(sigmas, "sigmas")), "sigmas")
         document = _json.loads(_core.fit_dsm1d(_array_1d(x), str(activation), bool(skip), beta,
-                                               levels, copies, noise_seed, gap_tolerance,
+                                               sigmas, copies, noise_seed, gap_tolerance,
                                                max_iterations))
-        for level in document["noise_levels"]:
-            if level.get("status") != "optimal":
-                _warnings.warn(f"at sigma {level['sigma']:g} the solver stopped with status "
-                               f"{level.get('status')}; the model is not certified optimal")
-        return Model(document)
-    if objective != "sm":
-        raise Error(f"objective must be 'sm' or 'dsm', got {objective!r}")
-    for given, name in ((sigmas is not None, "sigmas"), (copies != 5, "copies"),
-                        (noise_seed is not None, "noise_seed")):
-        if given:
-            raise Error(f"{name} needs objective='dsm'")
+        return _levels_model(document)
     document = _json.loads(_core.fit_sm1d(_array_1d(x), str(activation), bool(skip), beta,
                                           gap_tolerance, max_iterations))
     return _certified_model(document)
@@ -252,51 +261,79 @@ def _certified_model(document):
     return Model(document)
 
 
+def _levels_model(document):
+    """The Model of a noise-levels document; a warning for each level that is not certified."""
+    for level in document["noise_levels"]:
+        if level.get("status") != "optimal":
+            _warnings.warn(f"at sigma {level['sigma']:g} the solver stopped with status "
+                           f"{level.get('status')}; the model is not certified optimal")
+    return Model(document)
+
+
 def _fit_multivariate(x, beta, activation, skip, gap_tolerance, max_iterations, objective,
-                      sigmas, architecture, patterns, pattern_directions, pattern_seed,
-                      threshold_tolerance):
-    if objective != "sm":
-        raise Error(f"objective {objective!r}: multivariate data is fitted by objective='sm' only")
-    if sigmas is not None:
-        raise Error("sigmas needs objective='dsm'")
+                      sigmas, copies, noise_seed, architecture, patterns, pattern_directions,
+                      pattern_seed, threshold_tolerance, memory_limit):
     if skip:
-        raise Error("skip is not available for multivariate score matching")
+        raise Error("skip is not available for multivariate data (the networks have no skip "
+                    "term)")
     architecture = "per-coordinate" if architecture is None else architecture
-    if architecture == "shared":
-        raise Error("architecture 'shared': not available in this build (use 'per-coordinate')")
-    if architecture != "per-coordinate":
+    if architecture not in ("per-coordinate", "shared"):
         raise Error(f"architecture must be 'per-coordinate' or 'shared', got {architecture!r}")
     if not beta > 0:
         raise Error(f"beta must be positive (got {beta!r})")
-    pattern_directions = _integer("pattern_directions",
-                                  1000 if pattern_directions is None else pattern_directions,
-                                  1, 10_000_000)
-    pattern_seed = _integer("pattern_seed", 1 if pattern_seed is None else pattern_seed,
-                            0, _UINT64_MAX)
+    pattern_options = (
+        "auto" if patterns is None else str(patterns),
+        _integer("pattern_directions", 1000 if pattern_directions is None else pattern_directions,
+                 -2**63, 2**63 - 1),
+        _integer("pattern_seed", 1 if pattern_seed is None else pattern_seed, 0, _UINT64_MAX))
+    if objective == "dsm" or architecture == "shared":
+        if threshold_tolerance is not None:
+            raise Error("threshold_tolerance is for objective='sm' with architecture "
+                        "'per-coordinate'")
+    if objective == "sm" and memory_limit is not None:
+        raise Error("memory_limit needs objective='dsm'")
+    if objective == "dsm":
+        if architecture == "shared":
+            raise Error("architecture 'shared': multivariate dsm is fitted per coordinate")
+        if memory_limit is not None:
+            memory_limit = _number("memory_limit", memory_limit)
+        document = _json.loads(_core.fit_dsmnd(x, str(activation), beta, sigmas, copies,
+                                               noise_seed, gap_tolerance, max_iterations,
+                                               *pattern_options, memory_limit))
+        return _levels_model(document)
     threshold_tolerance = _number("threshold_tolerance",
                                   0.1 if threshold_tolerance is None else threshold_tolerance)
     if not 0 < threshold_tolerance < 1:
         raise Error(f"threshold_tolerance must be in (0, 1) (got {threshold_tolerance!r})")
-    document = _json.loads(_core.fit_smnd(x, str(activation), beta, gap_tolerance,
-                                          max_iterations, "auto" if patterns is None else
-                                          str(patterns), pattern_directions, pattern_seed,
-                                          threshold_tolerance))
+    document = _json.loads(_core.fit_smnd(x, architecture, str(activation), beta, gap_tolerance,
+                                          max_iterations, *pattern_options, threshold_tolerance))
     return _certified_model(document)
 
 
-def train(x, width, beta, lr, epochs, objective="sm", activation="relu", skip=False,
+def train(x, width, beta, lr, epochs, objective="sm", activation=None, skip=False,
           optimizer="adam", batch=None, seed=1, sigma=None, copies=1, noise_seed=1,
-          history_every=10):
+          history_every=10, sigmas=None, penalize_biases=False, init=None):
     """Trains the same network the usual way, by gradient descent ("gd") or Adam on the
-    non-convex SM or DSM objective (objective "dsm" needs sigma; copies noisy copies per point
-    drawn with noise_seed), from the seeded initialisation (seed, which also orders the
-    minibatches; batch=None is full batch). Returns a Model in the format `convexscore train`
-    writes: status "trained", objective the final training objective, and a "training" field
-    with the objective history. No certificate: the convex optimum (fit) is a lower bound.
+    non-convex SM or DSM objective, as `convexscore train` does. Returns a Model in the format
+    it writes: status "trained", objective the final training objective, and a "training" field
+    with the objective history. No certificate: in 1-D the convex optimum (fit) is a lower bound.
+
+    x: a 1-D array, or an (n, d) array (d >= 2: one network R^d -> R^d with a shared hidden
+    layer; penalize_biases=True puts the weight decay on the first-layer biases too).
+    objective "dsm" needs sigma (one level) or, in d-D, sigmas (several, decreasing: one
+    network per level, level l on noise drawn with noise_seed + l, returned as a noise-levels
+    Model for sample(..., annealed=True)); copies noisy copies per point. With the copies and
+    noise seed of fit(..., objective="dsm") every level sees the noisy inputs that fit saw.
+    Starts from the seeded initialisation (seed, which also orders the minibatches;
+    batch=None is full batch), or from init: a Model (from fit, train or load; a noise-levels
+    Model gives its level at the sigma trained), whose width is used (width may then be None)
+    and whose activation is the default.
     """
     if objective not in ("sm", "dsm"):
         raise Error(f"objective must be 'sm' or 'dsm', got {objective!r}")
-    width = _integer("width", width, 1, 1_000_000)
+    if init is not None and not isinstance(init, Model):
+        raise Error("init must be a convexscore.Model (from fit, train or load)")
+    width = None if width is None else _integer("width", width, 1, 1_000_000)
     epochs = _integer("epochs", epochs, 1, 1_000_000_000)
     history_every = _integer("history_every", history_every, 1, 1_000_000_000)
     batch = None if batch is None else _integer("batch", batch, 1, _INT_MAX)
@@ -309,13 +346,30 @@ def train(x, width, beta, lr, epochs, objective="sm", activation="relu", skip=Fa
     lr = _number("lr", lr)
     if not lr > 0:
         raise Error(f"lr: need a value > 0 (got {lr!r})")
+    if sigma is not None and sigmas is not None:
+        raise Error("give sigma (one level) or sigmas (several), not both")
+    levels = []
     if sigma is not None:
         sigma = _number("sigma", sigma)
         if not sigma > 0:
             raise Error(f"sigma: need a value > 0 (got {sigma!r})")
-    return Model(_json.loads(_core.train_1d(
-        _array_1d(x), objective, str(activation), bool(skip), width, beta, str(optimizer), lr,
-        epochs, batch, seed, history_every, sigma, copies, noise_seed)))
+        levels = [sigma]
+    elif sigmas is not None:
+        levels = [float(s) for s in _array_1d(_np.atleast_1d(_array(sigmas, "sigmas")), "sigmas")]
+        if not levels:
+            raise Error("sigmas: no noise levels")
+    if objective == "sm" and levels:
+        raise Error("sigma and sigmas are only used with objective 'dsm'")
+    if objective == "dsm" and not levels:
+        raise Error("objective 'dsm' needs sigma (or, in d-D, sigmas)")
+    if activation is None:
+        activation = init.network.activation if init is not None else "relu"
+    init_document = None if init is None else _dumps(init._document)
+    init_name = "" if init is None else (init._path or "init model")
+    return Model(_json.loads(_core.train(
+        _array(x), objective, str(activation), bool(skip), width, beta, str(optimizer), lr,
+        epochs, batch, seed, history_every, levels, sigmas is not None, copies, noise_seed,
+        bool(penalize_biases), init_document, init_name)))
 
 
 def thresholds(x, activation="relu", skip=False, threshold_tolerance=0.1):
@@ -336,7 +390,9 @@ def thresholds(x, activation="relu", skip=False, threshold_tolerance=0.1):
 
 def load(path):
     """Reads a model file written by `convexscore fit` or Model.save."""
-    return Model(_json.loads(_core.read_model_file(str(path))))
+    model = Model(_json.loads(_core.read_model_file(str(path))))
+    model._path = str(path)
+    return model
 
 
 def sample(model, particles, steps, step_size, seed=1, init="gaussian", init_data=None,

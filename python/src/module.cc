@@ -24,18 +24,23 @@
 #include "convexscore/io/model_nd_json.h"
 #include "convexscore/io/noise_levels_json.h"
 #include "convexscore/io/score_model_nd_json.h"
+#include "convexscore/io/shared_model_json.h"
 #include "convexscore/metrics/known_laws.h"
 #include "convexscore/metrics/multivariate.h"
 #include "convexscore/metrics/univariate.h"
 #include "convexscore/model/network1d.h"
 #include "convexscore/model/network_nd.h"
 #include "convexscore/programs/denoising_levels_1d.h"
+#include "convexscore/programs/denoising_score_matching_nd.h"
+#include "convexscore/programs/pattern_options.h"
 #include "convexscore/programs/score_matching_1d.h"
 #include "convexscore/programs/score_matching_nd.h"
+#include "convexscore/programs/shared_hidden_layer_nd.h"
 #include "convexscore/sampling/langevin.h"
 #include "convexscore/sampling/langevin_nd.h"
 #include "convexscore/sampling/stationary_law.h"
 #include "convexscore/training/nonconvex_training_1d.h"
+#include "convexscore/training/nonconvex_training_nd.h"
 
 namespace py = pybind11;
 using nlohmann::json;
@@ -121,51 +126,122 @@ std::string FitScoreMatching(const Array& x, const std::string& activation, bool
   return document.dump();
 }
 
-// Multivariate SM, architecture (a): the document `fit --columns ... --objective sm` writes
-// (FitScoreMatchingNDModel and ScoreModelNDToJson), or {status: "unbounded", message, beta_min}
-// with beta_min the certified lower bound when beta is below it.
-ScoreMatchingNDOptions ScoreMatchingNDSettings(const std::string& activation, double beta,
-                                               const std::string& patterns, int directions,
-                                               std::uint64_t pattern_seed, int d) {
-  ScoreMatchingNDOptions options;
+// The options every d-D fit takes (sm per coordinate, dsm, shared), their Options naming the
+// fields alike but for the pattern seed (`seed_field`). The pattern options are checked by the
+// library (programs/pattern_options.h) as the command line checks them; the messages name the
+// Python arguments.
+template <typename Options>
+Options OptionsND(const Eigen::MatrixXd& points, const std::string& activation, double beta,
+                  std::optional<double> gap_tolerance, std::optional<int> max_iterations,
+                  const std::string& patterns, std::int64_t directions, std::uint64_t seed,
+                  std::uint64_t Options::*seed_field) {
+  Options options;
   options.activation = ParseActivation(activation);
   options.beta = beta;
-  if (patterns != "auto" && patterns != "exact" && patterns != "sampled") {
-    throw Error("patterns must be 'auto', 'exact' or 'sampled', got '" + patterns + "'");
+  if (gap_tolerance) options.solver.gap_tolerance = *gap_tolerance;
+  if (max_iterations) options.solver.max_iterations = *max_iterations;
+  PatternChoice choice;
+  try {
+    choice = ParsePatternChoice(patterns);
+  } catch (const Error& e) {
+    throw Error(std::string("patterns ") + e.what());
   }
-  if (patterns == "exact" && d > 3) {
-    throw Error("patterns='exact': exact patterns are enumerated for d <= 3 only (the data have " +
-                std::to_string(d) + " columns); use patterns='sampled'");
+  try {
+    CheckPatternChoice(choice, static_cast<int>(points.cols()));
+  } catch (const Error& e) {
+    throw Error("patterns='" + patterns + "': " + e.what());
   }
-  options.sample_patterns = patterns == "sampled";
-  options.sampled_directions = directions;
-  options.seed = pattern_seed;
+  try {
+    options.sampled_directions = CheckSampledDirections(directions);
+  } catch (const Error& e) {
+    throw Error(std::string("pattern_directions ") + e.what());
+  }
+  options.sample_patterns = choice == PatternChoice::kSampled;
+  options.*seed_field = seed;
   return options;
 }
 
-std::string FitScoreMatchingNDDocument(const Array& x, const std::string& activation, double beta,
-                               std::optional<double> gap_tolerance,
-                               std::optional<int> max_iterations, const std::string& patterns,
-                               int directions, std::uint64_t pattern_seed,
-                               double threshold_tolerance) {
+// Noise levels positive and strictly decreasing (CheckNoiseLevels), errors naming `sigmas`.
+void CheckSigmas(std::span<const double> sigmas) {
+  try {
+    CheckNoiseLevels(sigmas);
+  } catch (const Error& e) {
+    throw Error(std::string("sigmas: ") + e.what());
+  }
+}
+
+json UnboundedDocument(const SolveSummary& summary, double beta_min) {
+  return {{"status", "unbounded"}, {"message", summary.message}, {"beta_min", beta_min}};
+}
+
+// Multivariate SM, the document `fit --columns ... --objective sm` writes: architecture
+// "per-coordinate" (FitScoreMatchingNDModel and ScoreModelNDToJson) or "shared"
+// (FitSharedHiddenLayerND and SharedModelNDToJson: the relaxation's lower bound, the rebuilt
+// network's objective as upper bound, their gap); or {status: "unbounded", message, beta_min}
+// with beta_min the certified lower bound when beta is below it.
+std::string FitScoreMatchingNDDocument(const Array& x, const std::string& architecture,
+                                       const std::string& activation, double beta,
+                                       std::optional<double> gap_tolerance,
+                                       std::optional<int> max_iterations,
+                                       const std::string& patterns, std::int64_t directions,
+                                       std::uint64_t pattern_seed, double threshold_tolerance) {
   const Eigen::MatrixXd points = Matrix2D(x, "x");
-  ScoreMatchingNDOptions options = ScoreMatchingNDSettings(
-      activation, beta, patterns, directions, pattern_seed, static_cast<int>(points.cols()));
-  if (gap_tolerance) options.solver.gap_tolerance = *gap_tolerance;
-  if (max_iterations) options.solver.max_iterations = *max_iterations;
+  const DataSourceND source = DataSourceND::Array(static_cast<int>(points.rows()));
+  json document;
+  if (architecture == "shared") {
+    const auto options = OptionsND<SharedHiddenLayerNDOptions>(
+        points, activation, beta, gap_tolerance, max_iterations, patterns, directions,
+        pattern_seed, &SharedHiddenLayerNDOptions::seed);
+    py::gil_scoped_release release;
+    CheckScoreMatchingNDData(points);
+    const SharedHiddenLayerNDResult result = FitSharedHiddenLayerND(points, options);
+    document = result.summary.status == SolveStatus::kUnbounded
+                   ? UnboundedDocument(result.summary, result.beta_min_lower)
+                   : SharedModelNDToJson(result, options, DataSummaryNDJson(points, source));
+    return document.dump();
+  }
+  const auto options = OptionsND<ScoreMatchingNDOptions>(
+      points, activation, beta, gap_tolerance, max_iterations, patterns, directions,
+      pattern_seed, &ScoreMatchingNDOptions::seed);
+  py::gil_scoped_release release;
+  CheckScoreMatchingNDData(points);
+  const ScoreMatchingNDModel fit = FitScoreMatchingNDModel(points, options, threshold_tolerance);
+  document = fit.result.summary.status == SolveStatus::kUnbounded
+                 ? UnboundedDocument(fit.result.summary, fit.result.beta_min_lower)
+                 : ScoreModelNDToJson(fit, options, threshold_tolerance, points, source, {});
+  return document.dump();
+}
+
+// Multivariate DSM, `fit --columns ... --objective dsm` (FitDenoisingLevelsND and
+// DenoisingLevelsNDToJson): one per-coordinate fit per noise level, level l on noise drawn with
+// noise_seed + l, in one noise-levels document.
+std::string FitDenoisingNDDocument(const Array& x, const std::string& activation, double beta,
+                                   const Array& sigmas, int copies, std::uint64_t noise_seed,
+                                   std::optional<double> gap_tolerance,
+                                   std::optional<int> max_iterations, const std::string& patterns,
+                                   std::int64_t directions, std::uint64_t pattern_seed,
+                                   std::optional<double> memory_limit) {
+  const Eigen::MatrixXd points = Matrix2D(x, "x");
+  const std::span<const double> levels_sigmas = Span1D(sigmas, "sigmas");
+  auto options = OptionsND<DenoisingScoreMatchingNDOptions>(
+      points, activation, beta, gap_tolerance, max_iterations, patterns, directions,
+      pattern_seed, &DenoisingScoreMatchingNDOptions::pattern_seed);
+  if (memory_limit) {
+    try {
+      options.memory_budget_bytes = MemoryBudgetBytes(*memory_limit);
+    } catch (const Error& e) {
+      throw Error(std::string("memory_limit ") + e.what());
+    }
+  }
+  CheckSigmas(levels_sigmas);
   json document;
   {
     py::gil_scoped_release release;
-    CheckScoreMatchingNDData(points);
-    const ScoreMatchingNDModel fit = FitScoreMatchingNDModel(points, options, threshold_tolerance);
-    if (fit.result.summary.status == SolveStatus::kUnbounded) {
-      document = {{"status", "unbounded"},
-                  {"message", fit.result.summary.message},
-                  {"beta_min", fit.result.beta_min_lower}};
-    } else {
-      document = ScoreModelNDToJson(fit, options, threshold_tolerance, points,
-                                    DataSourceND::Array(static_cast<int>(points.rows())), {});
-    }
+    const std::vector<DenoisingLevelND> levels =
+        FitDenoisingLevelsND(points, levels_sigmas, copies, noise_seed, options);
+    document = DenoisingLevelsNDToJson(
+        levels, options,
+        DataSummaryNDJson(points, DataSourceND::Array(static_cast<int>(points.rows()))));
   }
   return document.dump();
 }
@@ -196,11 +272,7 @@ std::string FitDenoising(const Array& x, const std::string& activation, bool ski
   const std::span<const double> levels_sigmas = Span1D(sigmas, "sigmas");
   const auto options = SolverOptions<DenoisingScoreMatching1DOptions>(
       activation, skip, beta, gap_tolerance, max_iterations);
-  try {
-    CheckNoiseLevels(levels_sigmas);
-  } catch (const Error& e) {
-    throw Error(std::string("sigmas: ") + e.what());
-  }
+  CheckSigmas(levels_sigmas);
   json document;
   {
     py::gil_scoped_release release;
@@ -220,22 +292,32 @@ void CheckInterrupt() {
   if (PyErr_CheckSignals() != 0) throw py::error_already_set();
 }
 
-// `convexscore train`: the document of TrainedModel1DToJson, as the command line writes it.
+// `convexscore train`, 1-D (TrainedModel1DToJson) or d-D (TrainLevelsND and
+// TrainedLevelsNDToJson), the document the command line writes. `sigmas`: empty for sm; one
+// level, or in d-D several (then `levels_document`: a noise-levels document). `init_model`: the
+// start model's document (StartNetworkFromDocument picks the level at sigma), named
+// `init_name` in the document and the errors.
 std::string Train(const Array& x, const std::string& objective, const std::string& activation,
-                  bool skip, int width, double beta, const std::string& optimizer,
+                  bool skip, std::optional<int> width, double beta, const std::string& optimizer,
                   double learning_rate, int epochs, std::optional<int> batch,
-                  std::uint64_t init_seed, int history_every, std::optional<double> sigma,
-                  int copies, std::uint64_t noise_seed) {
-  const std::span<const double> values = Span1D(x, "x");
+                  std::uint64_t init_seed, int history_every, const std::vector<double>& sigmas,
+                  bool levels_document, int copies, std::uint64_t noise_seed,
+                  bool penalize_biases, const std::optional<std::string>& init_model,
+                  const std::string& init_name) {
   const bool denoising = objective == "dsm";
   if (!denoising && objective != "sm") {
     throw Error("objective must be 'sm' or 'dsm', got '" + objective + "'");
   }
-  NonconvexTraining1DOptions options;
+  if (denoising && sigmas.empty()) throw Error("objective 'dsm' needs sigma (or sigmas in d-D)");
+  if (!denoising && !sigmas.empty()) throw Error("sigma is only used with objective 'dsm'");
+  if (!width && !init_model) throw Error("width is required (or start from a model with init=...)");
+  if (levels_document) CheckSigmas(sigmas);
+  NonconvexTrainingOptions options;
   options.activation = ParseActivation(activation);
   options.skip = skip;
-  options.width = width;
+  if (width) options.width = *width;
   options.beta = beta;
+  options.bias_decay = penalize_biases ? BiasDecay::kPenalized : BiasDecay::kFree;
   options.optimizer = ParseOptimizer(optimizer);
   options.learning_rate = learning_rate;
   options.epochs = epochs;
@@ -243,23 +325,66 @@ std::string Train(const Array& x, const std::string& objective, const std::strin
   options.init_seed = init_seed;
   options.history_every = history_every;
   options.progress = [](int, int) { CheckInterrupt(); };
+  const json start_document = init_model ? json::parse(*init_model) : json();
+  const std::string start_name = init_model ? init_name : "";
+  const std::string source = "model " + init_name;
+  const Eigen::MatrixXd points = Matrix2D(x, "x");
+  json document;
+  if (points.cols() >= 2) {
+    const int d = static_cast<int>(points.cols());
+    StartNetworkND start;
+    if (init_model) {
+      start = [&](std::optional<double> sigma) -> std::optional<NetworkND> {
+        NetworkND network = StartNetworkFromDocument(
+            start_document, sigma, init_name, source,
+            [](const json& doc, const std::string& s) { return LoadNetworkND(doc, s); },
+            [](const json& doc, const std::string& s) { return LoadNoiseLevelsND(doc, s); });
+        CheckStartNetworkND(network, d, width, init_name, "width");
+        return network;
+      };
+    }
+    py::gil_scoped_release release;
+    const std::vector<TrainingLevelND> levels =
+        TrainLevelsND(points, sigmas, copies, noise_seed, options, start);
+    document = TrainedLevelsNDToJson(
+        levels, options, objective, start_name,
+        DataSummaryNDJson(points, DataSourceND::Array(static_cast<int>(points.rows()))), {},
+        levels_document);
+    return document.dump();
+  }
+  if (sigmas.size() > 1 || levels_document) {
+    throw Error("sigmas is for d-D data; train 1-D dsm at one sigma");
+  }
+  if (penalize_biases) throw Error("penalize_biases is for d-D data (1-D biases are free)");
+  const std::span<const double> values(points.data(), static_cast<std::size_t>(points.size()));
+  std::optional<Network1D> start;
+  std::optional<double> sigma;
+  if (denoising) sigma = sigmas.front();
+  if (init_model) {
+    start = StartNetworkFromDocument(
+        start_document, sigma, init_name, source,
+        [](const json& doc, const std::string& s) { return LoadNetwork1D(doc, s); },
+        [](const json& doc, const std::string& s) { return LoadNoiseLevels1D(doc, s); });
+    const int start_width = static_cast<int>(start->neurons.size());
+    if (width && start_width != *width) {
+      throw Error(init_name + " has " + std::to_string(start_width) + " units but width is " +
+                  std::to_string(*width));
+    }
+    options.width = start_width;
+  }
   json objective_settings = json::object();
   if (denoising) {
-    if (!sigma) throw Error("objective 'dsm' needs sigma");
     objective_settings = {{"sigma", *sigma}, {"copies", copies}, {"noise_seed", noise_seed}};
-  } else if (sigma) {
-    throw Error("sigma is only used with objective 'dsm'");
   }
-  json document;
   {
     py::gil_scoped_release release;
     const Sample1D data = MakeSample1D(values);
     const TrainingResult1D result =
         denoising ? TrainDenoisingScoreMatching1D(
-                        MakeDenoisingData1D(values, *sigma, copies, noise_seed), options)
-                  : TrainScoreMatching1D(values, options);
-    document = TrainedModel1DToJson(result, options, objective, objective_settings, "", data,
-                                    DataSource1D::Array(static_cast<int>(values.size())));
+                        MakeDenoisingData1D(values, *sigma, copies, noise_seed), options, start)
+                  : TrainScoreMatching1D(values, options, start);
+    document = TrainedModel1DToJson(result, options, objective, objective_settings, start_name,
+                                    data, DataSource1D::Array(static_cast<int>(values.size())));
   }
   return document.dump();
 }
@@ -404,7 +529,8 @@ PYBIND11_MODULE(_core, m) {
 
   m.def("fit_sm1d", &FitScoreMatching, py::arg("x"), py::arg("activation"), py::arg("skip"),
         py::arg("beta"), py::arg("gap_tolerance"), py::arg("max_iterations"));
-  m.def("fit_smnd", &FitScoreMatchingNDDocument, py::arg("x"), py::arg("activation"), py::arg("beta"),
+  m.def("fit_smnd", &FitScoreMatchingNDDocument, py::arg("x"), py::arg("architecture"),
+        py::arg("activation"), py::arg("beta"),
         py::arg("gap_tolerance"), py::arg("max_iterations"), py::arg("patterns"),
         py::arg("pattern_directions"), py::arg("pattern_seed"), py::arg("threshold_tolerance"));
   m.def("thresholds_smnd", &ThresholdsND, py::arg("x"), py::arg("activation"),
@@ -412,10 +538,15 @@ PYBIND11_MODULE(_core, m) {
   m.def("fit_dsm1d", &FitDenoising, py::arg("x"), py::arg("activation"), py::arg("skip"),
         py::arg("beta"), py::arg("sigmas"), py::arg("copies"), py::arg("noise_seed"),
         py::arg("gap_tolerance"), py::arg("max_iterations"));
-  m.def("train_1d", &Train, py::arg("x"), py::arg("objective"), py::arg("activation"),
+  m.def("train", &Train, py::arg("x"), py::arg("objective"), py::arg("activation"),
         py::arg("skip"), py::arg("width"), py::arg("beta"), py::arg("optimizer"), py::arg("lr"),
         py::arg("epochs"), py::arg("batch"), py::arg("init_seed"), py::arg("history_every"),
-        py::arg("sigma"), py::arg("copies"), py::arg("noise_seed"));
+        py::arg("sigmas"), py::arg("levels_document"), py::arg("copies"), py::arg("noise_seed"),
+        py::arg("penalize_biases"), py::arg("init_model"), py::arg("init_name"));
+  m.def("fit_dsmnd", &FitDenoisingNDDocument, py::arg("x"), py::arg("activation"),
+        py::arg("beta"), py::arg("sigmas"), py::arg("copies"), py::arg("noise_seed"),
+        py::arg("gap_tolerance"), py::arg("max_iterations"), py::arg("patterns"),
+        py::arg("pattern_directions"), py::arg("pattern_seed"), py::arg("memory_limit"));
   m.def("is_multivariate", [](const std::string& text) {
     return IsMultivariateModel(json::parse(text));
   });

@@ -51,3 +51,27 @@ def field_paths(document, prefix="", skip_source=False):
         for item in document:
             paths |= field_paths(item, prefix[:-1] + "[].", skip_source)
     return paths
+
+
+def cli_error(*args):
+    """Runs the command line expecting it to fail; returns its one-line error message (the text
+    after "error: ")."""
+    result = subprocess.run([cli()] + [str(a) for a in args], capture_output=True, text=True)
+    assert result.returncode != 0, result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    return lines[0][len("error: "):]
+
+
+def circle(n=8, noise=0.0, seed=2):
+    """n points on the unit circle (evenly spaced), optionally jittered: a small 2-D data set."""
+    t = np.linspace(0.0, 2.0 * np.pi, n, endpoint=False)
+    x = np.c_[np.cos(t), np.sin(t)]
+    return x + np.random.default_rng(seed).normal(scale=noise, size=x.shape) if noise else x
+
+
+def write_points(path, x):
+    """An (n, d) CSV without a header (so the CLI's document has no coordinate names), each
+    number written to read back bit-for-bit."""
+    path.write_text("".join(",".join(repr(float(v)) for v in row) + "\n" for row in x))
+    return path

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import convexscore as cs
-from helpers import cli, field_paths, read_json, run_cli
+from helpers import circle, cli, field_paths, read_json, run_cli, write_points
 
 
 def points(n=8, seed=31):
@@ -46,6 +46,13 @@ def test_fit_is_certified_and_attains_the_convex_value(tmp_path):
     draws = cs.sample(loaded, particles=100, steps=50, step_size=0.02, seed=2, init="data",
                       init_data=x)
     assert draws.shape == (100, 2) and np.isfinite(draws).all()
+    # Non-convex training from this optimum (free biases, as in the per-coordinate program):
+    # its first objective is the convex network's, and it never ends above its best.
+    trained = cs.train(x, width=None, beta=0.6, lr=1e-3, epochs=20, init=loaded)
+    assert trained.training["initial_objective"] == pytest.approx(model.network_objective,
+                                                                  rel=1e-9, abs=1e-12)
+    assert trained.training["width"] == model.network.neurons
+    assert trained.training["start"] == {"kind": "model_file", "path": str(tmp_path / "m.json")}
 
 
 def test_document_is_the_one_the_cli_writes(tmp_path):
@@ -87,15 +94,46 @@ def test_bad_input_raises_error():
     for beta in (0.0, -1.0):
         with pytest.raises(cs.Error, match="beta must be positive"):
             cs.fit(x, beta=beta)
-    with pytest.raises(cs.Error, match="not available in this build"):
-        cs.fit(x, beta=0.5, architecture="shared")
+    with pytest.raises(cs.Error, match="architecture must be"):
+        cs.fit(x, beta=0.5, architecture="both")
     with pytest.raises(cs.Error, match="skip is not available"):
         cs.fit(x, beta=0.5, skip=True)
-    with pytest.raises(cs.Error, match="objective='sm' only"):
-        cs.fit(x, beta=0.5, objective="dsm", sigmas=[0.5])
+    with pytest.raises(cs.Error, match="memory_limit needs objective='dsm'"):
+        cs.fit(x, beta=0.5, memory_limit=1.0)
     with pytest.raises(cs.Error, match="patterns must be"):
         cs.fit(x, beta=0.5, patterns="some")
     with pytest.raises(cs.Error, match="is for multivariate data"):
         cs.fit(x[:, 0], beta=0.5, patterns="exact")
     with pytest.raises(cs.Error):
         cs.fit(x, beta=0.5, activation="tanh")
+
+
+def test_shared_architecture_bounds_and_gap(tmp_path):
+    """Architecture "shared": the relaxation's value is a lower bound, the rebuilt network's own
+    objective (penalized biases, recomputed here with numpy) the upper bound, and the document
+    is the one `fit --architecture shared` writes."""
+    x = circle(8, noise=0.1)
+    model = cs.fit(x, beta=0.5, architecture="shared")
+    assert model.status == "optimal" and model.architecture == "shared"
+    assert model.lower_bound <= model.upper_bound + 1e-12
+    assert model.gap == pytest.approx(model.upper_bound - model.lower_bound, abs=1e-12)
+    assert model.network.neurons > 0
+    net = model.network
+    value = sm_objective(model, x, 0.5) + 0.5 * 0.5 * (net.b ** 2).sum()  # + (beta/2) sum b_j^2
+    assert value == pytest.approx(model.upper_bound, rel=1e-9, abs=1e-12)
+    with pytest.raises(cs.UnboundedError, match="below beta_min") as info:
+        cs.fit(x, beta=0.1, architecture="shared")
+    assert info.value.beta_min > 0.1
+    with pytest.raises(cs.Error, match="threshold_tolerance"):
+        cs.fit(x, beta=0.5, architecture="shared", threshold_tolerance=0.2)
+    if not cli():
+        return
+    write_points(tmp_path / "x.csv", x)
+    run_cli("fit", "--data", tmp_path / "x.csv", "--columns", "0,1", "--architecture", "shared",
+            "--activation", "relu", "--beta", "0.5", "--quiet", "--out", tmp_path / "m.json")
+    from_cli = read_json(tmp_path / "m.json")
+    ours = model.to_dict()
+    assert field_paths(ours, skip_source=True) == field_paths(from_cli, skip_source=True)
+    for key in ("lower_bound", "upper_bound", "gap", "network", "settings", "patterns",
+                "beta_min_lower", "beta_max"):
+        assert ours[key] == from_cli[key], key

@@ -88,7 +88,7 @@ def test_bad_arguments_raise_convexscore_errors():
         cs.train(np.array([0.0, np.nan, 1.0]), **good)
     with pytest.raises(cs.Error):
         cs.train(np.array([]), **good)
-    with pytest.raises(cs.Error, match="one-dimensional"):
-        cs.train(np.ones((4, 2)), **good)
+    with pytest.raises(cs.Error, match=r"must be an \(n, d\) array"):
+        cs.train(np.ones((4, 2, 1)), **good)
     with pytest.raises(cs.Error, match="array of numbers"):
         cs.train([[1.0], 2.0], **good)

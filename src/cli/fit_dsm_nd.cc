@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/data_args.h"
+#include "cli/fit_sm_nd.h"
 #include "cli/report.h"
 #include "convexscore/common.h"
 #include "convexscore/io/atomic_file.h"
@@ -22,39 +23,22 @@ namespace {
 std::string Number(double value) { return FormatDouble(value, 12); }
 std::string Small(double value) { return FormatDouble(value, 3); }
 
+// The options of sm's d-D fit (ParseModelOptions) and --memory-limit; the pattern options need
+// the data's dimension (ParsePatternArgs, after loading).
 DenoisingScoreMatchingNDOptions ParseOptions(const FitArgs& args) {
-  DenoisingScoreMatchingNDOptions options;
-  options.activation = ParseActivation(args.activation);
   if (args.skip) {
     throw Error("--skip is not available for d-D data (the per-coordinate networks have no skip "
                 "term)");
   }
-  options.beta = ParseFiniteOption("--beta", args.beta);
-  if (!(options.beta > 0)) throw Error("--beta must be positive (got " + args.beta + ")");
-  if (!args.gap_tolerance.empty()) {
-    options.solver.gap_tolerance = ParseFiniteOption("--gap-tolerance", args.gap_tolerance);
-    if (options.solver.gap_tolerance <= 0) throw Error("--gap-tolerance must be positive");
-  }
-  if (!args.max_iterations.empty()) {
-    const std::int64_t iterations = ParseIntegerOption("--max-iterations", args.max_iterations);
-    if (iterations < 1 || iterations > 100'000'000) {
-      throw Error("--max-iterations must be between 1 and 100000000");
-    }
-    options.solver.max_iterations = static_cast<int>(iterations);
-  }
-  options.sample_patterns = args.patterns == "sampled";
-  const std::int64_t directions = ParseIntegerOption("--pattern-directions", args.pattern_directions);
-  if (directions < 1 || directions > 100'000'000) {
-    throw Error("--pattern-directions must be between 1 and 100000000 (got " +
-                args.pattern_directions + ")");
-  }
-  options.sampled_directions = static_cast<int>(directions);
-  options.pattern_seed = ParseUnsignedOption("--pattern-seed", args.pattern_seed);
+  DenoisingScoreMatchingNDOptions options;
+  ParseModelOptions(args, options);
   if (!args.memory_limit.empty()) {
     const double gib = ParseFiniteOption("--memory-limit", args.memory_limit);
-    if (!(gib > 0)) throw Error("--memory-limit must be positive (GiB, got " + args.memory_limit + ")");
-    options.memory_budget_bytes = gib >= 1e9 ? std::int64_t{1} << 62
-                                             : static_cast<std::int64_t>(gib * double(1 << 30));
+    try {
+      options.memory_budget_bytes = MemoryBudgetBytes(gib);
+    } catch (const Error& e) {
+      throw Error(std::string("--memory-limit ") + e.what());
+    }
   }
   return options;
 }
@@ -141,11 +125,15 @@ void AddFitDenoisingNDOptions(CLI::App& fit, FitArgs& args) {
 
 int RunFitDenoisingND(const FitArgs& args) {
   if (!args.data.column.empty()) throw Error("--column is for 1-D data; give d-D data with --columns");
-  const DenoisingScoreMatchingNDOptions options = ParseOptions(args);
+  DenoisingScoreMatchingNDOptions options = ParseOptions(args);
   const DenoisingArgs noise = ParseDenoisingArgs(args);
   CheckOutputWritable(args.out);
 
   const LoadedDataND data = LoadDataND(args.data);
+  const PatternArgs patterns = ParsePatternArgs(args, static_cast<int>(data.x.cols()));
+  options.sample_patterns = patterns.sample_patterns;
+  options.sampled_directions = patterns.sampled_directions;
+  options.pattern_seed = patterns.seed;
   const std::vector<DenoisingLevelND> levels = FitDenoisingLevelsND(
       data.x, noise.sigmas, noise.copies, noise.noise_seed, options);
   WriteModelFile(args.out,

@@ -15,6 +15,7 @@
 #include "convexscore/io/numbers.h"
 #include "convexscore/io/score_model_nd_json.h"
 #include "convexscore/io/shared_model_json.h"
+#include "convexscore/programs/pattern_options.h"
 #include "convexscore/programs/score_matching_nd.h"
 #include "convexscore/programs/shared_hidden_layer_nd.h"
 
@@ -23,40 +24,6 @@ namespace {
 
 std::string Number(double value) { return FormatDouble(value, 12); }
 std::string Small(double value) { return FormatDouble(value, 3); }
-
-// --patterns, --pattern-directions, --pattern-seed for data of dimension d.
-// (Both architectures' options name these fields alike.)
-template <typename Options>
-void ParsePatternOptions(const FitArgs& args, int d, Options& options) {
-  const std::int64_t directions =
-      ParseIntegerOption("--pattern-directions", args.pattern_directions);
-  if (directions < 1 || directions > 10'000'000) {
-    throw Error("--pattern-directions must be between 1 and 10000000 (got " +
-                args.pattern_directions + ")");
-  }
-  options.sampled_directions = static_cast<int>(directions);
-  options.seed = ParseUnsignedOption("--pattern-seed", args.pattern_seed);
-  if (args.patterns == "exact" && d > 3) {
-    throw Error("--patterns exact: exact patterns are enumerated for d <= 3 only (the data have " +
-                std::to_string(d) + " columns); use --patterns sampled");
-  }
-  options.sample_patterns = args.patterns == "sampled";
-}
-
-// --activation, --beta, --gap-tolerance, --max-iterations (both architectures' options name
-// these fields alike).
-template <typename Options>
-void ParseModelOptions(const FitArgs& args, Options& options) {
-  options.activation = ParseActivation(args.activation);
-  options.beta = ParseFiniteOption("--beta", args.beta);
-  if (!(options.beta > 0)) throw Error("--beta must be positive (got " + args.beta + ")");
-  if (const auto tolerance = ParseGapToleranceOption(args.gap_tolerance)) {
-    options.solver.gap_tolerance = *tolerance;
-  }
-  if (const auto iterations = ParseMaxIterationsOption(args.max_iterations)) {
-    options.solver.max_iterations = *iterations;
-  }
-}
 
 double ParseThresholdTolerance(const std::string& text) {
   const double tolerance = ParseFiniteOption("--threshold-tolerance", text);
@@ -124,6 +91,26 @@ void PrintReport(std::ostream& out, const FitArgs& args, const ScoreMatchingNDOp
 
 }  // namespace
 
+PatternArgs ParsePatternArgs(const FitArgs& args, int d) {
+  const PatternChoice choice = ParsePatternChoice(args.patterns);
+  try {
+    CheckPatternChoice(choice, d);
+  } catch (const Error& e) {
+    throw Error("--patterns " + args.patterns + ": " + e.what());
+  }
+  const std::int64_t directions =
+      ParseIntegerOption("--pattern-directions", args.pattern_directions);
+  PatternArgs patterns;
+  try {
+    patterns.sampled_directions = CheckSampledDirections(directions);
+  } catch (const Error& e) {
+    throw Error(std::string("--pattern-directions ") + e.what());
+  }
+  patterns.seed = ParseUnsignedOption("--pattern-seed", args.pattern_seed);
+  patterns.sample_patterns = choice == PatternChoice::kSampled;
+  return patterns;
+}
+
 void AddFitNDOptions(CLI::App& fit, FitArgs& args) {
   AddColumnsOption(fit, args.data);
   fit.add_option("--architecture", args.architecture,
@@ -164,7 +151,10 @@ int RunFitSharedND(const FitArgs& args) {
   ParseModelOptions(args, options);
   CheckOutputWritable(args.out);
   const LoadedPoints data = LoadCheckedPoints(args.data);
-  ParsePatternOptions(args, static_cast<int>(data.x.cols()), options);
+  const PatternArgs patterns = ParsePatternArgs(args, static_cast<int>(data.x.cols()));
+  options.sample_patterns = patterns.sample_patterns;
+  options.sampled_directions = patterns.sampled_directions;
+  options.seed = patterns.seed;
   const SharedHiddenLayerNDResult result = FitSharedHiddenLayerND(data.x, options);
   if (result.summary.status == SolveStatus::kUnbounded) {
     std::cerr << "error: " << result.summary.message << '\n';
@@ -217,7 +207,10 @@ int RunFitScoreMatchingND(const FitArgs& args) {
   CheckOutputWritable(args.out);
 
   const LoadedPoints data = LoadCheckedPoints(args.data);
-  ParsePatternOptions(args, static_cast<int>(data.x.cols()), options);
+  const PatternArgs patterns = ParsePatternArgs(args, static_cast<int>(data.x.cols()));
+  options.sample_patterns = patterns.sample_patterns;
+  options.sampled_directions = patterns.sampled_directions;
+  options.seed = patterns.seed;
   ScoreMatchingNDModel fit;
   try {
     fit = FitScoreMatchingNDModel(data.x, options, threshold_tolerance);

@@ -2,11 +2,40 @@
 // `thresholds --columns ...` (architecture (a), programs/score_matching_nd.h).
 #pragma once
 
+#include <cstdint>
+
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "cli/data_args.h"
+#include "convexscore/common.h"
 
 namespace convexscore::cli {
+
+// --activation, --beta, --gap-tolerance, --max-iterations of every d-D fit (the Options of sm,
+// dsm and the shared layer name these fields alike).
+template <typename Options>
+void ParseModelOptions(const FitArgs& args, Options& options) {
+  options.activation = ParseActivation(args.activation);
+  options.beta = ParseFiniteOption("--beta", args.beta);
+  if (!(options.beta > 0)) throw Error("--beta must be positive (got " + args.beta + ")");
+  if (const auto tolerance = ParseGapToleranceOption(args.gap_tolerance)) {
+    options.solver.gap_tolerance = *tolerance;
+  }
+  if (const auto iterations = ParseMaxIterationsOption(args.max_iterations)) {
+    options.solver.max_iterations = *iterations;
+  }
+}
+
+// --patterns, --pattern-directions and --pattern-seed of every d-D fit (sm, dsm, the shared
+// layer), for data of dimension d; checked by programs/pattern_options.h as the Python module
+// checks them.
+struct PatternArgs {
+  bool sample_patterns = false;
+  int sampled_directions = 0;
+  std::uint64_t seed = 0;
+};
+PatternArgs ParsePatternArgs(const FitArgs& args, int d);
 
 // The options only multivariate fits use (--columns, --architecture, --patterns, ...).
 void AddFitNDOptions(CLI::App& fit, FitArgs& args);

@@ -42,27 +42,13 @@ struct TrainArgs {
 CLI::App* AddTrainCommand(CLI::App& app, TrainArgs& args);
 int RunTrain(const TrainArgs& args);
 
-// The network --init-model starts from, 1-D or d-D alike: a single-model file's network (for
-// sm, no sigma), or the level of a noise-levels file at `sigma` (from fit --objective dsm: the
-// convex optimum of the same DSM objective when --copies and the noise seed also match).
-// `load_single(document, source)` and `load_levels(document, source)` are the dimension's loaders.
+// The network --init-model starts from (StartNetworkFromDocument of the file, errors naming
+// --init-model and the file); `load_single` and `load_levels` are the dimension's loaders.
 template <typename LoadSingle, typename LoadLevels>
 auto LoadStartNetwork(const std::string& file, std::optional<double> sigma,
                       LoadSingle load_single, LoadLevels load_levels) {
-  const nlohmann::json document = ReadModelFile(file);
-  const std::string source = "file " + file;
-  if (!HasNoiseLevels(document)) return load_single(document, source);
-  std::string sigmas;
-  for (auto& level : load_levels(document, source)) {
-    if (sigma && level.sigma == *sigma) return std::move(level.network);
-    sigmas += (sigmas.empty() ? "" : ", ") + FormatDouble(level.sigma);
-  }
-  if (!sigma) {
-    throw Error("--init-model: " + file + " holds denoising models at noise levels " + sigmas +
-                "; start sm training from a single-model file");
-  }
-  throw Error("--init-model: " + file + " has no model at sigma " + FormatDouble(*sigma) +
-              " (its noise levels: " + sigmas + ")");
+  return StartNetworkFromDocument(ReadModelFile(file), sigma, "--init-model: " + file,
+                                  "file " + file, load_single, load_levels);
 }
 // The d-D path of RunTrain (train_nd.cc), given the options common to both paths.
 int RunTrainND(const TrainArgs& args, NonconvexTrainingOptions options);

@@ -13,7 +13,6 @@
 #include "cli/report.h"
 #include "cli/train_command.h"
 #include "convexscore/common.h"
-#include "convexscore/data/denoising_data.h"
 #include "convexscore/io/atomic_file.h"
 #include "convexscore/io/model_json.h"
 #include "convexscore/io/model_nd_json.h"
@@ -24,29 +23,21 @@
 #include "convexscore/training/nonconvex_training_nd.h"
 
 namespace convexscore::cli {
-namespace {
-
-struct LevelResult {
-  std::optional<double> sigma;
-  TrainingResultND result;
-};
-
-}  // namespace
 
 int RunTrainND(const TrainArgs& args, NonconvexTrainingOptions options) {
   if (!args.data.column.empty()) throw Error("--column is for 1-D data; give d-D data with --columns");
   const bool denoising = args.objective == "dsm";
   options.bias_decay = args.penalize_biases ? BiasDecay::kPenalized : BiasDecay::kFree;
-  std::vector<std::optional<double>> sigmas;
+  std::vector<double> sigmas;
   int copies = 0;
   std::uint64_t noise_seed = 0;
   if (denoising) {
     if (!args.sigmas.empty()) {
-      for (double s : ParseSigmaList(args.sigmas)) sigmas.emplace_back(s);
+      sigmas = ParseSigmaList(args.sigmas);
     } else if (!args.sigma.empty()) {
       const double s = ParseFiniteOption("--sigma", args.sigma);
       if (!(s > 0.0)) throw Error("--sigma: need a value > 0 (got " + args.sigma + ")");
-      sigmas.emplace_back(s);
+      sigmas.push_back(s);
     } else {
       throw Error("--objective dsm needs --sigma S or --sigmas S1,S2,...");
     }
@@ -54,11 +45,8 @@ int RunTrainND(const TrainArgs& args, NonconvexTrainingOptions options) {
     if (k < 1 || k > 1'000'000) throw Error("--copies: need 1 <= N <= 1000000 (got " + args.copies + ")");
     copies = static_cast<int>(k);
     noise_seed = ParseUnsignedOption("--noise-seed", args.noise_seed);
-  } else {
-    if (!args.sigma.empty() || !args.sigmas.empty()) {
-      throw Error("--sigma and --sigmas are only used with --objective dsm");
-    }
-    sigmas.emplace_back(std::nullopt);
+  } else if (!args.sigma.empty() || !args.sigmas.empty()) {
+    throw Error("--sigma and --sigmas are only used with --objective dsm");
   }
   CheckOutputWritable(args.out);
 
@@ -67,49 +55,25 @@ int RunTrainND(const TrainArgs& args, NonconvexTrainingOptions options) {
   if (data.x.rows() < 2) throw Error(data.description + ": need at least 2 points");
   ProgressDisplay progress("training", "epochs", std::cerr, !args.quiet && StderrIsTerminal());
   options.progress = [&](int done, int total) { progress.Update(done, total); };
-
-  std::vector<LevelResult> levels;
-  std::vector<NoiseLevelEntry> entries;
-  for (std::size_t l = 0; l < sigmas.size(); ++l) {
-    std::optional<NetworkND> start;
-    if (!args.init_model.empty()) {
-      start = LoadStartNetwork(
-          args.init_model, sigmas[l],
+  StartNetworkND start;
+  if (!args.init_model.empty()) {
+    start = [&](std::optional<double> sigma) -> std::optional<NetworkND> {
+      NetworkND network = LoadStartNetwork(
+          args.init_model, sigma,
           [](const nlohmann::json& d, const std::string& s) { return LoadNetworkND(d, s); },
           [](const nlohmann::json& d, const std::string& s) { return LoadNoiseLevelsND(d, s); });
-      if (start->dimension() != d) {
-        throw Error("--init-model: " + args.init_model + " has dimension " +
-                    std::to_string(start->dimension()) + " but the data have " +
-                    std::to_string(d) + " columns");
-      }
-      if (!args.width.empty() && start->neurons() != options.width) {
-        throw Error("--init-model: " + args.init_model + " has " +
-                    std::to_string(start->neurons()) + " units but --width is " + args.width);
-      }
-    }
-    nlohmann::json objective_settings = nlohmann::json::object();
-    TrainingResultND result;
-    if (denoising) {
-      const std::uint64_t seed = noise_seed + l;
-      const DenoisingDataND noisy = MakeDenoisingDataND(data.x, *sigmas[l], copies, seed);
-      result = TrainDenoisingScoreMatchingND(noisy.inputs, noisy.targets, options, start);
-      objective_settings = {{"sigma", *sigmas[l]}, {"copies", copies}, {"noise_seed", seed}};
-    } else {
-      result = TrainScoreMatchingND(data.x, options, start);
-    }
-    progress.Clear();
-    entries.push_back({sigmas[l].value_or(0.0),
-                       TrainedModelNDToJson(result, options, args.objective, objective_settings,
-                                            args.init_model, DataSummaryND(data), data.names)});
-    levels.push_back({sigmas[l], std::move(result)});
+      CheckStartNetworkND(network, d,
+                          args.width.empty() ? std::nullopt : std::optional<int>(options.width),
+                          "--init-model: " + args.init_model, "--width");
+      return network;
+    };
   }
-  if (args.sigmas.empty()) {
-    WriteModelFile(args.out, entries.front().model);
-  } else {
-    nlohmann::json document = NoiseLevelsToJson(entries, d);
-    if (!data.names.empty()) document["coordinate_names"] = data.names;
-    WriteModelFile(args.out, document);
-  }
+  const std::vector<TrainingLevelND> levels =
+      TrainLevelsND(data.x, sigmas, copies, noise_seed, options, start);
+  progress.Clear();
+  WriteModelFile(args.out, TrainedLevelsNDToJson(levels, options, args.objective, args.init_model,
+                                                 DataSummaryND(data), data.names,
+                                                 !args.sigmas.empty()));
 
   if (!args.quiet) {
     std::cout << "convexscore train: "
@@ -127,7 +91,7 @@ int RunTrainND(const TrainArgs& args, NonconvexTrainingOptions options) {
                    (args.init_model.empty() ? ", width " + std::to_string(options.width) +
                                                   ", init seed " + std::to_string(options.init_seed)
                                             : ", from " + args.init_model));
-    for (const LevelResult& level : levels) {
+    for (const TrainingLevelND& level : levels) {
       const TrainingSummary& s = level.result.summary;
       ReportLine(std::cout, level.sigma ? "sigma " + FormatDouble(*level.sigma) : "objective",
                  "initial " + FormatDouble(s.initial_objective, 12) + ", final " +

@@ -187,4 +187,33 @@ FinestNetworkND LoadFinestNetworkND(const nlohmann::json& document, std::string_
   return {std::move(levels.back().network), levels.back().sigma};
 }
 
+json TrainedLevelsNDToJson(const std::vector<TrainingLevelND>& levels,
+                           const NonconvexTrainingOptions& options,
+                           std::string_view objective_kind, std::string_view start_model,
+                           const json& data_summary,
+                           const std::vector<std::string>& coordinate_names,
+                           bool noise_levels_document) {
+  if (levels.empty()) throw Error("no trained levels");
+  std::vector<NoiseLevelEntry> entries;
+  for (const TrainingLevelND& level : levels) {
+    json objective_settings = json::object();
+    if (level.sigma) {
+      objective_settings = {{"sigma", *level.sigma},
+                            {"copies", level.copies},
+                            {"noise_seed", level.noise_seed}};
+    }
+    entries.push_back({level.sigma.value_or(0.0),
+                       TrainedModelNDToJson(level.result, options, objective_kind,
+                                            objective_settings, start_model, data_summary,
+                                            coordinate_names)});
+  }
+  if (!noise_levels_document) {
+    if (entries.size() != 1) throw Error("several trained levels need a noise-levels document");
+    return std::move(entries.front().model);
+  }
+  json document = NoiseLevelsToJson(entries, static_cast<int>(levels.front().result.network.dimension()));
+  if (!coordinate_names.empty()) document["coordinate_names"] = coordinate_names;
+  return document;
+}
+
 }  // namespace convexscore

@@ -13,13 +13,17 @@
 
 #include <filesystem>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "convexscore/data/sample1d.h"
+#include "convexscore/common.h"
 #include "convexscore/io/model_json.h"
+#include "convexscore/io/numbers.h"
 #include "convexscore/model/network1d.h"
 #include "convexscore/model/network_nd.h"
 #include "convexscore/programs/denoising_score_matching_nd.h"
@@ -73,6 +77,30 @@ struct FinestNetworkND {
 FinestNetworkND LoadFinestNetworkND(const nlohmann::json& document,
                                     std::string_view source = "model");
 
+// The network training starts from (`train --init-model`, Python train(init=...)), 1-D or d-D
+// alike: a single-model document's network (for sm, no sigma), or the level of a noise-levels
+// document at `sigma` (from a convex DSM fit: the optimum of the same DSM objective when the
+// copies and the noise seed also match). `load_single(document, source)` and
+// `load_levels(document, source)` are the dimension's loaders; `name` names the document in the
+// errors ("NAME holds denoising models at noise levels ...", "NAME has no model at sigma ...").
+template <typename LoadSingle, typename LoadLevels>
+auto StartNetworkFromDocument(const nlohmann::json& document, std::optional<double> sigma,
+                              const std::string& name, const std::string& source,
+                              LoadSingle load_single, LoadLevels load_levels) {
+  if (!HasNoiseLevels(document)) return load_single(document, source);
+  std::string sigmas;
+  for (auto& level : load_levels(document, source)) {
+    if (sigma && level.sigma == *sigma) return std::move(level.network);
+    sigmas += (sigmas.empty() ? "" : ", ") + FormatDouble(level.sigma);
+  }
+  if (!sigma) {
+    throw Error(name + " holds denoising models at noise levels " + sigmas +
+                "; start sm training from a single-model file");
+  }
+  throw Error(name + " has no model at sigma " + FormatDouble(*sigma) + " (its noise levels: " +
+              sigmas + ")");
+}
+
 // A noise-levels document from single-model documents (as written by ScoreModel1DToJson or
 // built by hand) and their sigmas: each entry is the model with "sigma" added; the top level
 // gets format, version and `dimension`. Does not validate (the loader does).
@@ -100,5 +128,17 @@ nlohmann::json DenoisingLevelsNDToJson(const std::vector<DenoisingLevelND>& leve
                                        const DenoisingScoreMatchingNDOptions& options,
                                        const nlohmann::json& data_summary,
                                        const std::vector<std::string>& coordinate_names = {});
+
+// The model file of d-D non-convex training (training/nonconvex_training_nd.h TrainLevelsND),
+// as `train` writes it: each level a TrainedModelNDToJson document (settings of DSM levels add
+// sigma, copies and their noise seed); one level alone is the document itself unless
+// `noise_levels_document`, which gives a noise-levels document (NoiseLevelsToJson, plus
+// coordinate_names when given) for sample --annealed.
+nlohmann::json TrainedLevelsNDToJson(const std::vector<TrainingLevelND>& levels,
+                                     const NonconvexTrainingOptions& options,
+                                     std::string_view objective_kind, std::string_view start_model,
+                                     const nlohmann::json& data_summary,
+                                     const std::vector<std::string>& coordinate_names,
+                                     bool noise_levels_document);
 
 }  // namespace convexscore

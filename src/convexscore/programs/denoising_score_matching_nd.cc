@@ -78,6 +78,11 @@ void Accumulate(SolveSummary& total, const SolveSummary& part, int coordinate) {
 
 int MinimumPointsND(int dimension) { return dimension + 1; }
 
+std::int64_t MemoryBudgetBytes(double gib) {
+  if (!(gib > 0)) throw Error("must be positive (GiB, got " + FormatDouble(gib) + ")");
+  return gib >= 1e9 ? std::int64_t{1} << 62 : static_cast<std::int64_t>(gib * double(1 << 30));
+}
+
 PatternBudget DenoisingPatternBudget(int noisy_inputs, int dimension,
                                      const DenoisingScoreMatchingNDOptions& options) {
   PatternBudget budget;

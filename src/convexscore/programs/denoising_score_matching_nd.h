@@ -43,6 +43,10 @@ struct PatternBudget {
   std::int64_t patterns = 0;
   std::int64_t bytes = 0;
 };
+// memory_budget_bytes for a limit of `gib` GiB (1e9 GiB and above: no limit). Throws
+// Error("must be positive (GiB, got X)") unless gib > 0; the caller names its option.
+std::int64_t MemoryBudgetBytes(double gib);
+
 PatternBudget DenoisingPatternBudget(int noisy_inputs, int dimension,
                                      const DenoisingScoreMatchingNDOptions& options);
 

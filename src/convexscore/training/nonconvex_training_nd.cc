@@ -4,6 +4,7 @@
 #include <random>
 #include <string>
 
+#include "convexscore/data/denoising_data.h"
 #include "convexscore/data/portable_random.h"
 
 namespace convexscore {
@@ -243,6 +244,50 @@ TrainingResultND TrainDenoisingScoreMatchingND(const Eigen::Ref<const Eigen::Mat
                 " but targets " + Shape(targets.rows(), targets.cols()));
   }
   return Train(inputs, targets, options, start);
+}
+
+std::vector<TrainingLevelND> TrainLevelsND(const Eigen::Ref<const Eigen::MatrixXd>& x,
+                                           std::span<const double> sigmas, int copies,
+                                           std::uint64_t noise_seed,
+                                           const NonconvexTrainingOptions& options,
+                                           const StartNetworkND& start) {
+  if (x.rows() < 2) throw Error("need at least 2 points (got " + std::to_string(x.rows()) + ")");
+  const bool denoising = !sigmas.empty();
+  if (denoising && copies < 1) {
+    throw Error("copies must be at least 1 (got " + std::to_string(copies) + ")");
+  }
+  std::vector<std::optional<double>> levels;
+  for (double sigma : sigmas) levels.emplace_back(sigma);
+  if (!denoising) levels.emplace_back(std::nullopt);
+  std::vector<TrainingLevelND> trained;
+  for (std::size_t l = 0; l < levels.size(); ++l) {
+    const std::optional<NetworkND> first = start ? start(levels[l]) : std::nullopt;
+    TrainingLevelND level;
+    level.sigma = levels[l];
+    if (denoising) {
+      level.copies = copies;
+      level.noise_seed = noise_seed + l;
+      const DenoisingDataND noisy =
+          MakeDenoisingDataND(Eigen::MatrixXd(x), *levels[l], copies, level.noise_seed);
+      level.result = TrainDenoisingScoreMatchingND(noisy.inputs, noisy.targets, options, first);
+    } else {
+      level.result = TrainScoreMatchingND(x, options, first);
+    }
+    trained.push_back(std::move(level));
+  }
+  return trained;
+}
+
+void CheckStartNetworkND(const NetworkND& start, int dimension, std::optional<int> width,
+                         const std::string& name, const std::string& width_name) {
+  if (start.dimension() != dimension) {
+    throw Error(name + " has dimension " + std::to_string(start.dimension()) + " but the data have " +
+                std::to_string(dimension) + " columns");
+  }
+  if (width && start.neurons() != *width) {
+    throw Error(name + " has " + std::to_string(start.neurons()) + " units but " + width_name +
+                " is " + std::to_string(*width));
+  }
 }
 
 }  // namespace convexscore

@@ -7,7 +7,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <span>
+#include <string>
+#include <vector>
 
 #include <Eigen/Dense>
 
@@ -45,6 +49,34 @@ TrainingResultND TrainDenoisingScoreMatchingND(const Eigen::Ref<const Eigen::Mat
                                                const Eigen::Ref<const Eigen::MatrixXd>& targets,
                                                const NonconvexTrainingOptions& options,
                                                const std::optional<NetworkND>& start = std::nullopt);
+
+// One trained network per noise level, as `train` on d-D data (and Python's train) runs it.
+struct TrainingLevelND {
+  std::optional<double> sigma;  // unset for SM
+  int copies = 0;               // DSM: noisy copies per point
+  std::uint64_t noise_seed = 0;  // DSM: the seed this level's noise was drawn with
+  TrainingResultND result;
+};
+
+// The start network of a level (given its sigma, unset for SM), or nullopt for the seeded
+// initialisation.
+using StartNetworkND = std::function<std::optional<NetworkND>(std::optional<double> sigma)>;
+
+// SM on the rows of x (n x d) when `sigmas` is empty, else DSM at each sigma (each > 0): level l
+// on MakeDenoisingDataND(x, sigma_l, copies, noise_seed + l), the noisy inputs `fit --objective
+// dsm` with the same copies and noise seed sees. Throws Error for fewer than 2 points ("need at
+// least 2 points"), copies < 1 with DSM, and as the trainers do.
+std::vector<TrainingLevelND> TrainLevelsND(const Eigen::Ref<const Eigen::MatrixXd>& x,
+                                           std::span<const double> sigmas, int copies,
+                                           std::uint64_t noise_seed,
+                                           const NonconvexTrainingOptions& options,
+                                           const StartNetworkND& start = nullptr);
+
+// Checks a start network against the data and the width asked for: Error("NAME has dimension
+// K but the data have D columns"), Error("NAME has M units but WIDTH_NAME is W") when `width`
+// is given.
+void CheckStartNetworkND(const NetworkND& start, int dimension, std::optional<int> width,
+                         const std::string& name, const std::string& width_name);
 
 // The parameters as one vector, in the order the gradients use: w (m x d, row by row), b (m),
 // a (m x d, row by row), output bias (d), then the skip matrix (d x d, row by row) if `skip`.
