@@ -9,9 +9,12 @@ file that `convexscore fit` writes, and can be saved and loaded in that format.
     model = cs.fit(x, beta=0.1)                 # x: 1-D numpy array, or (n, d) for d-D SM
     draws = cs.sample(model, particles=10000, steps=1000, step_size=0.01)
 
-Also: fit(..., objective="dsm", sigmas=[...]) (one model per noise level, for
-sample(..., annealed=True)), train(...) (non-convex GD/Adam, as `convexscore train`), and load
-of d-dimensional model files, whose score takes and returns (n, d) arrays.
+Also, in 1-D and on (n, d) arrays (rows are points): fit(..., objective="dsm", sigmas=[...])
+(one model per noise level, for sample(..., annealed=True)); fit(x_nd, architecture="shared")
+(one hidden layer for all coordinates: lower_bound, upper_bound, gap); train(...) (non-convex
+GD/Adam, as `convexscore train`; sigmas=[...] and penalize_biases in d-D, init=model to start
+from a fit); thresholds; load of model files; d-D models score and sample (n, d) arrays, and
+mmd2, sliced_wasserstein and energy_distance compare (n, d) samples.
 
 Errors raise convexscore.Error (a ValueError) with the same one-line message as the command
 line; asking for beta below beta_min raises UnboundedError, which carries beta_min.
@@ -152,6 +155,12 @@ def _integer(name, value, low, high):
     return n
 
 
+def _int64(name, value):
+    """An integer for the library to check (clamped to 64 bits so that it gets there)."""
+    n = _integer(name, value, -_np.inf, _np.inf)
+    return max(-2**63, min(n, 2**63 - 1))
+
+
 def _number(name, value):
     try:
         return float(value)
@@ -283,8 +292,7 @@ def _fit_multivariate(x, beta, activation, skip, gap_tolerance, max_iterations, 
         raise Error(f"beta must be positive (got {beta!r})")
     pattern_options = (
         "auto" if patterns is None else str(patterns),
-        _integer("pattern_directions", 1000 if pattern_directions is None else pattern_directions,
-                 -2**63, 2**63 - 1),
+        _int64("pattern_directions", 1000 if pattern_directions is None else pattern_directions),
         _integer("pattern_seed", 1 if pattern_seed is None else pattern_seed, 0, _UINT64_MAX))
     if objective == "dsm" or architecture == "shared":
         if threshold_tolerance is not None:
@@ -448,7 +456,7 @@ def energy_distance(x, y):
     """Energy distance: 1-D (sample or law spec) or d-D samples (rows are points)."""
     if _is_spec(y):
         return _core.energy_1d_law(_array_1d(x), y)
-    xa, ya = _np.asarray(x, dtype=_np.float64), _np.asarray(y, dtype=_np.float64)
+    xa, ya = _array(x), _array(y, "y")
     if xa.ndim == 1 and ya.ndim == 1:
         return _core.energy_1d(xa, ya)
     return _core.energy_nd(xa, ya)
@@ -461,8 +469,11 @@ def kl(x, spec, k=0):
 
 def mmd2(x, y):
     """Unbiased MMD^2 with an RBF kernel and median-heuristic bandwidth: {'mmd2', 'bandwidth'}."""
-    return _core.mmd2(x, y)
+    return _core.mmd2(_array(x), _array(y, "y"))
 
 
 def sliced_wasserstein(x, y, projections=100, seed=1):
-    return _core.sliced_w1(x, y, int(projections), int(seed))
+    """Sliced Wasserstein-1 distance between (n, d) samples over `projections` random
+    directions drawn with `seed`."""
+    return _core.sliced_w1(_array(x), _array(y, "y"), _integer("projections", projections, 1, _INT_MAX),
+                           _integer("seed", seed, 0, _UINT64_MAX))

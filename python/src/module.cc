@@ -327,7 +327,7 @@ std::string Train(const Array& x, const std::string& objective, const std::strin
   options.progress = [](int, int) { CheckInterrupt(); };
   const json start_document = init_model ? json::parse(*init_model) : json();
   const std::string start_name = init_model ? init_name : "";
-  const std::string source = "model " + init_name;
+  const std::string& source = init_name;  // "invalid model NAME: ..."
   const Eigen::MatrixXd points = Matrix2D(x, "x");
   json document;
   if (points.cols() >= 2) {

@@ -88,6 +88,8 @@ def test_annealed_samples_and_metrics_on_n_by_d_arrays(tmp_path):
     for metric in (cs.mmd2, cs.sliced_wasserstein, cs.energy_distance):
         with pytest.raises(cs.Error):
             metric(draws, np.zeros((10, 3)))
+        with pytest.raises(cs.Error):
+            metric(draws, [["a", "b"]])
     with pytest.raises(cs.Error, match="annealed=True"):
         cs.sample(loaded, particles=10, steps=10, step_size=0.01)
 

@@ -28,6 +28,18 @@ def test_training_never_ends_below_the_convex_optimum():
             assert min(value for _, value in model.training["history"]) >= floor
 
 
+def test_training_from_the_convex_optimum_starts_at_its_objective():
+    x, beta = small_case()
+    convex = cs.fit(x, beta=beta)
+    model = cs.train(x, width=None, beta=beta, lr=1e-3, epochs=5, init=convex)
+    assert model.training["initial_objective"] == pytest.approx(convex.network_objective,
+                                                                rel=1e-9, abs=1e-12)
+    assert model.training["width"] == convex.active_neurons
+    assert model.objective >= convex.objective - 1e-9 * max(1.0, abs(convex.objective))
+    with pytest.raises(cs.Error, match="units but width is 999"):
+        cs.train(x, width=999, beta=beta, lr=1e-3, epochs=5, init=convex)
+
+
 def test_dsm_training_never_ends_below_the_convex_dsm_optimum():
     x, _ = small_case()
     # Level 0 of a convex DSM fit draws its noise with noise_seed + 0: the same noisy data.

@@ -135,6 +135,15 @@ TEST_F(DsmNDCliTest, BadInputFailsCleanly) {
   ExpectCleanFailure("fit --objective dsm --data points.csv --columns a,zz --activation relu "
                      "--beta 0.2 --sigmas 0.5 --out m.json",
                      "zz");
+  // The pattern options are checked as for sm (programs/pattern_options.h).
+  ExpectCleanFailure(fit + "--sigmas 0.5 --patterns sampled --pattern-directions 0",
+                     "--pattern-directions must be between 1 and 10000000 (got 0)");
+  ExpectCleanFailure(fit + "--sigmas 0.5 --memory-limit -1",
+                     "--memory-limit must be positive (GiB, got -1)");
+  ExpectCleanFailure("fit --objective dsm --generate gmm-d:1,0/0/0/0,1 --n 10 --activation relu "
+                     "--beta 0.2 --sigmas 0.5 --patterns exact --out m.json",
+                     "--patterns exact: exact patterns are enumerated for d <= 3 only (the data "
+                     "have 4 columns); use sampled patterns");
 }
 
 // The default limit refuses a 3-D problem far beyond memory at once, from the counts alone.

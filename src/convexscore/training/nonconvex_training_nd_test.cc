@@ -16,6 +16,7 @@
 #include "convexscore/data/denoising_data.h"
 #include "convexscore/data/distribution_spec.h"
 #include "convexscore/data/generators.h"
+#include "convexscore/io/noise_levels_json.h"
 #include "convexscore/training/nonconvex_training_1d.h"
 #include "testutil/error_of.h"
 #include "testutil/random_network.h"
@@ -233,6 +234,62 @@ TEST(NonconvexTrainingND, RejectsBadInput) {
   options.optimizer = Optimizer::kGradientDescent;
   options.epochs = 200;
   EXPECT_THAT(ErrorOf([&] { TrainScoreMatchingND(x, options); }), HasSubstr("diverged"));
+}
+
+// TrainLevelsND runs level l on the noise of seed noise_seed + l (the noisy data fit --objective
+// dsm sees), from each level's start network; the document holds one entry per level.
+TEST(NonconvexTrainingND, LevelsUseTheNoiseOfSeedPlusLevelIndex) {
+  const Eigen::MatrixXd x = Data(kMixture, 12, 5);
+  NonconvexTrainingOptions options;
+  options.width = 3;
+  options.epochs = 4;
+  const std::vector<double> sigmas = {0.5, 0.2};
+  const std::vector<TrainingLevelND> levels = TrainLevelsND(x, sigmas, 2, 7, options);
+  ASSERT_EQ(levels.size(), 2u);
+  for (std::size_t l = 0; l < 2; ++l) {
+    const DenoisingDataND noisy = MakeDenoisingDataND(x, sigmas[l], 2, 7 + l);
+    const TrainingResultND alone = TrainDenoisingScoreMatchingND(noisy.inputs, noisy.targets, options);
+    EXPECT_EQ(levels[l].noise_seed, 7 + l);
+    EXPECT_EQ(*levels[l].sigma, sigmas[l]);
+    EXPECT_EQ(levels[l].result.summary.final_objective, alone.summary.final_objective);
+    EXPECT_TRUE(levels[l].result.network.w.isApprox(alone.network.w, 0.0));
+  }
+  const nlohmann::json document =
+      TrainedLevelsNDToJson(levels, options, "dsm", "", nlohmann::json::object(), {"u", "v"}, true);
+  ASSERT_EQ(document["noise_levels"].size(), 2u);
+  EXPECT_EQ(document["noise_levels"][1]["settings"]["noise_seed"], 8);
+  EXPECT_EQ(document["coordinate_names"], nlohmann::json({"u", "v"}));
+  EXPECT_EQ(LoadNoiseLevelsND(document).size(), 2u);
+  EXPECT_THAT(ErrorOf([&] {
+                TrainedLevelsNDToJson(levels, options, "dsm", "", nlohmann::json::object(), {}, false);
+              }),
+              HasSubstr("noise-levels document"));
+
+  // SM: one level, no sigma; a start network is used as given (its objective is the first).
+  const NetworkND start = RandomNetwork(Activation::kRelu, 2, 5, false, 2);
+  const std::vector<TrainingLevelND> sm =
+      TrainLevelsND(x, {}, 0, 0, options, [&](std::optional<double> sigma) {
+        EXPECT_FALSE(sigma.has_value());
+        return std::optional<NetworkND>(start);
+      });
+  ASSERT_EQ(sm.size(), 1u);
+  EXPECT_FALSE(sm[0].sigma.has_value());
+  EXPECT_EQ(sm[0].result.network.neurons(), 5);
+  EXPECT_NEAR(sm[0].result.summary.initial_objective, ScoreMatchingObjective(start, x, options.beta),
+              1e-10);
+  EXPECT_EQ(TrainedLevelsNDToJson(sm, options, "sm", "", nlohmann::json::object(), {}, false)
+                .count("noise_levels"),
+            0u);
+
+  EXPECT_THAT(ErrorOf([&] { TrainLevelsND(x.topRows(1), {}, 0, 0, options); }),
+              HasSubstr("need at least 2 points (got 1)"));
+  EXPECT_THAT(ErrorOf([&] { TrainLevelsND(x, sigmas, 0, 0, options); }),
+              HasSubstr("copies must be at least 1"));
+  EXPECT_THAT(ErrorOf([&] { CheckStartNetworkND(start, 3, std::nullopt, "init", "width"); }),
+              HasSubstr("init has dimension 2 but the data have 3 columns"));
+  EXPECT_THAT(ErrorOf([&] { CheckStartNetworkND(start, 2, 4, "init", "--width"); }),
+              HasSubstr("init has 5 units but --width is 4"));
+  EXPECT_EQ(ErrorOf([&] { CheckStartNetworkND(start, 2, 5, "init", "--width"); }), "");
 }
 
 }  // namespace
