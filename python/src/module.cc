@@ -59,18 +59,41 @@ std::span<const double> Span1D(const Array& a, const char* name) {
   return {a.data(), static_cast<std::size_t>(a.shape(0))};
 }
 
-// Rows are points. Eigen is column-major, so this is one copy.
-Eigen::MatrixXd Matrix2D(const Array& a, const char* name) {
-  if (a.ndim() == 1) {  // a 1-D array is n points in one dimension
-    return Eigen::Map<const Eigen::VectorXd>(a.data(), a.shape(0));
+// A float64 array of any layout (other dtypes are converted).
+using AnyArray = py::array_t<double, py::array::forcecast>;
+
+// The rows of an (n, d) array (a 1-D array: n points in one dimension), column-major as the
+// library takes them: a Fortran-ordered array (or a contiguous 1-D one) is read in place, any
+// other layout is copied once. Valid while the array is.
+class Points {
+ public:
+  Points(const AnyArray& a, const char* name) {
+    if (a.ndim() != 1 && a.ndim() != 2) {
+      throw Error(std::string(name) + " must be an (n, d) array, got " +
+                  std::to_string(a.ndim()) + " dimensions");
+    }
+    const Eigen::Index rows = a.shape(0), cols = a.ndim() == 2 ? a.shape(1) : 1;
+    const bool in_place = (a.flags() & py::array::f_style) != 0 ||
+                          (a.ndim() == 1 && (a.flags() & py::array::c_style) != 0);
+    if (in_place) {
+      new (&view_) Eigen::Map<const Eigen::MatrixXd>(a.data(), rows, cols);
+      return;
+    }
+    const Array c_order = Array::ensure(a);  // strided views become C-contiguous first
+    using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    copy_ = Eigen::Map<const RowMajor>(c_order.data(), rows, cols);
+    new (&view_) Eigen::Map<const Eigen::MatrixXd>(copy_.data(), rows, cols);
   }
-  if (a.ndim() != 2) {
-    throw Error(std::string(name) + " must be an (n, d) array, got " + std::to_string(a.ndim()) +
-                " dimensions");
-  }
-  using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  return Eigen::Map<const RowMajor>(a.data(), a.shape(0), a.shape(1));
-}
+  Points(const Points&) = delete;
+  Points& operator=(const Points&) = delete;
+
+  const Eigen::Map<const Eigen::MatrixXd>& operator*() const { return view_; }
+  const Eigen::Map<const Eigen::MatrixXd>* operator->() const { return &view_; }
+
+ private:
+  Eigen::MatrixXd copy_;
+  Eigen::Map<const Eigen::MatrixXd> view_{nullptr, 0, 0};
+};
 
 Array ToArray(const std::vector<double>& values) {
   Array out(static_cast<py::ssize_t>(values.size()));
@@ -131,7 +154,7 @@ std::string FitScoreMatching(const Array& x, const std::string& activation, bool
 // library (programs/pattern_options.h) as the command line checks them; the messages name the
 // Python arguments.
 template <typename Options>
-Options OptionsND(const Eigen::MatrixXd& points, const std::string& activation, double beta,
+Options OptionsND(int dimension, const std::string& activation, double beta,
                   std::optional<double> gap_tolerance, std::optional<int> max_iterations,
                   const std::string& patterns, std::int64_t directions, std::uint64_t seed,
                   std::uint64_t Options::*seed_field) {
@@ -147,7 +170,7 @@ Options OptionsND(const Eigen::MatrixXd& points, const std::string& activation, 
     throw Error(std::string("patterns ") + e.what());
   }
   try {
-    CheckPatternChoice(choice, static_cast<int>(points.cols()));
+    CheckPatternChoice(choice, dimension);
   } catch (const Error& e) {
     throw Error("patterns='" + patterns + "': " + e.what());
   }
@@ -179,53 +202,53 @@ json UnboundedDocument(const SolveSummary& summary, double beta_min) {
 // (FitSharedHiddenLayerND and SharedModelNDToJson: the relaxation's lower bound, the rebuilt
 // network's objective as upper bound, their gap); or {status: "unbounded", message, beta_min}
 // with beta_min the certified lower bound when beta is below it.
-std::string FitScoreMatchingNDDocument(const Array& x, const std::string& architecture,
+std::string FitScoreMatchingNDDocument(const AnyArray& x, const std::string& architecture,
                                        const std::string& activation, double beta,
                                        std::optional<double> gap_tolerance,
                                        std::optional<int> max_iterations,
                                        const std::string& patterns, std::int64_t directions,
                                        std::uint64_t pattern_seed, double threshold_tolerance) {
-  const Eigen::MatrixXd points = Matrix2D(x, "x");
-  const DataSourceND source = DataSourceND::Array(static_cast<int>(points.rows()));
+  const Points points(x, "x");
+  const DataSourceND source = DataSourceND::Array(static_cast<int>(points->rows()));
   json document;
   if (architecture == "shared") {
     const auto options = OptionsND<SharedHiddenLayerNDOptions>(
-        points, activation, beta, gap_tolerance, max_iterations, patterns, directions,
-        pattern_seed, &SharedHiddenLayerNDOptions::seed);
+        static_cast<int>(points->cols()), activation, beta, gap_tolerance, max_iterations,
+        patterns, directions, pattern_seed, &SharedHiddenLayerNDOptions::seed);
     py::gil_scoped_release release;
-    CheckScoreMatchingNDData(points);
-    const SharedHiddenLayerNDResult result = FitSharedHiddenLayerND(points, options);
+    CheckScoreMatchingNDData(*points);
+    const SharedHiddenLayerNDResult result = FitSharedHiddenLayerND(*points, options);
     document = result.summary.status == SolveStatus::kUnbounded
                    ? UnboundedDocument(result.summary, result.beta_min_lower)
-                   : SharedModelNDToJson(result, options, DataSummaryNDJson(points, source));
+                   : SharedModelNDToJson(result, options, DataSummaryNDJson(*points, source));
     return document.dump();
   }
   const auto options = OptionsND<ScoreMatchingNDOptions>(
-      points, activation, beta, gap_tolerance, max_iterations, patterns, directions,
-      pattern_seed, &ScoreMatchingNDOptions::seed);
+      static_cast<int>(points->cols()), activation, beta, gap_tolerance, max_iterations,
+      patterns, directions, pattern_seed, &ScoreMatchingNDOptions::seed);
   py::gil_scoped_release release;
-  CheckScoreMatchingNDData(points);
-  const ScoreMatchingNDModel fit = FitScoreMatchingNDModel(points, options, threshold_tolerance);
+  CheckScoreMatchingNDData(*points);
+  const ScoreMatchingNDModel fit = FitScoreMatchingNDModel(*points, options, threshold_tolerance);
   document = fit.result.summary.status == SolveStatus::kUnbounded
                  ? UnboundedDocument(fit.result.summary, fit.result.beta_min_lower)
-                 : ScoreModelNDToJson(fit, options, threshold_tolerance, points, source, {});
+                 : ScoreModelNDToJson(fit, options, threshold_tolerance, *points, source, {});
   return document.dump();
 }
 
 // Multivariate DSM, `fit --columns ... --objective dsm` (FitDenoisingLevelsND and
 // DenoisingLevelsNDToJson): one per-coordinate fit per noise level, level l on noise drawn with
 // noise_seed + l, in one noise-levels document.
-std::string FitDenoisingNDDocument(const Array& x, const std::string& activation, double beta,
+std::string FitDenoisingNDDocument(const AnyArray& x, const std::string& activation, double beta,
                                    const Array& sigmas, int copies, std::uint64_t noise_seed,
                                    std::optional<double> gap_tolerance,
                                    std::optional<int> max_iterations, const std::string& patterns,
                                    std::int64_t directions, std::uint64_t pattern_seed,
                                    std::optional<double> memory_limit) {
-  const Eigen::MatrixXd points = Matrix2D(x, "x");
+  const Points points(x, "x");
   const std::span<const double> levels_sigmas = Span1D(sigmas, "sigmas");
   auto options = OptionsND<DenoisingScoreMatchingNDOptions>(
-      points, activation, beta, gap_tolerance, max_iterations, patterns, directions,
-      pattern_seed, &DenoisingScoreMatchingNDOptions::pattern_seed);
+      static_cast<int>(points->cols()), activation, beta, gap_tolerance, max_iterations,
+      patterns, directions, pattern_seed, &DenoisingScoreMatchingNDOptions::pattern_seed);
   if (memory_limit) {
     try {
       options.memory_budget_bytes = MemoryBudgetBytes(*memory_limit);
@@ -238,22 +261,22 @@ std::string FitDenoisingNDDocument(const Array& x, const std::string& activation
   {
     py::gil_scoped_release release;
     const std::vector<DenoisingLevelND> levels =
-        FitDenoisingLevelsND(points, levels_sigmas, copies, noise_seed, options);
+        FitDenoisingLevelsND(*points, levels_sigmas, copies, noise_seed, options);
     document = DenoisingLevelsNDToJson(
         levels, options,
-        DataSummaryNDJson(points, DataSourceND::Array(static_cast<int>(points.rows()))));
+        DataSummaryNDJson(*points, DataSourceND::Array(static_cast<int>(points->rows()))));
   }
   return document.dump();
 }
 
-py::dict ThresholdsND(const Array& x, const std::string& activation, double tolerance) {
-  const Eigen::MatrixXd points = Matrix2D(x, "x");
+py::dict ThresholdsND(const AnyArray& x, const std::string& activation, double tolerance) {
+  const Points points(x, "x");
   ScoreMatchingNDOptions options;
   options.activation = ParseActivation(activation);
   ScoreMatchingNDThresholdsResult t;
   {
     py::gil_scoped_release release;
-    t = ScoreMatchingNDAllThresholds(points, options, tolerance);
+    t = ScoreMatchingNDAllThresholds(*points, options, tolerance);
   }
   py::dict out;
   out["beta_min"] = t.beta_min_upper;
@@ -297,7 +320,7 @@ void CheckInterrupt() {
 // level, or in d-D several (then `levels_document`: a noise-levels document). `init_model`: the
 // start model's document (StartNetworkFromDocument picks the level at sigma), named
 // `init_name` in the document and the errors.
-std::string Train(const Array& x, const std::string& objective, const std::string& activation,
+std::string Train(const AnyArray& x, const std::string& objective, const std::string& activation,
                   bool skip, std::optional<int> width, double beta, const std::string& optimizer,
                   double learning_rate, int epochs, std::optional<int> batch,
                   std::uint64_t init_seed, int history_every, const std::vector<double>& sigmas,
@@ -328,10 +351,10 @@ std::string Train(const Array& x, const std::string& objective, const std::strin
   const json start_document = init_model ? json::parse(*init_model) : json();
   const std::string start_name = init_model ? init_name : "";
   const std::string& source = init_name;  // "invalid model NAME: ..."
-  const Eigen::MatrixXd points = Matrix2D(x, "x");
+  const Points points(x, "x");
   json document;
-  if (points.cols() >= 2) {
-    const int d = static_cast<int>(points.cols());
+  if (points->cols() >= 2) {
+    const int d = static_cast<int>(points->cols());
     StartNetworkND start;
     if (init_model) {
       start = [&](std::optional<double> sigma) -> std::optional<NetworkND> {
@@ -345,10 +368,10 @@ std::string Train(const Array& x, const std::string& objective, const std::strin
     }
     py::gil_scoped_release release;
     const std::vector<TrainingLevelND> levels =
-        TrainLevelsND(points, sigmas, copies, noise_seed, options, start);
+        TrainLevelsND(*points, sigmas, copies, noise_seed, options, start);
     document = TrainedLevelsNDToJson(
         levels, options, objective, start_name,
-        DataSummaryNDJson(points, DataSourceND::Array(static_cast<int>(points.rows()))), {},
+        DataSummaryNDJson(*points, DataSourceND::Array(static_cast<int>(points->rows()))), {},
         levels_document);
     return document.dump();
   }
@@ -356,7 +379,7 @@ std::string Train(const Array& x, const std::string& objective, const std::strin
     throw Error("sigmas is for d-D data; train 1-D dsm at one sigma");
   }
   if (penalize_biases) throw Error("penalize_biases is for d-D data (1-D biases are free)");
-  const std::span<const double> values(points.data(), static_cast<std::size_t>(points.size()));
+  const std::span<const double> values(points->data(), static_cast<std::size_t>(points->size()));
   std::optional<Network1D> start;
   std::optional<double> sigma;
   if (denoising) sigma = sigmas.front();
@@ -416,7 +439,7 @@ LangevinOptions SamplerOptions(std::int64_t particles, std::int64_t steps, doubl
         throw Error("init_data must be an (n, d) array for a d-D model, got " +
                     std::to_string(init_data->ndim()) + " dimensions");
       }
-      options.init.points = Matrix2D(*init_data, "init_data");
+      options.init.points = *Points(*init_data, "init_data");
     } else {
       const std::span<const double> points = Span1D(*init_data, "init_data");
       options.init.data.assign(points.begin(), points.end());
@@ -634,17 +657,17 @@ PYBIND11_MODULE(_core, m) {
   m.def("energy_1d", [](const Array& x, const Array& y) { return EnergyDistance(Span1D(x, "x"), Span1D(y, "y")); });
   m.def("energy_1d_law", [](const Array& x, const std::string& spec) { return EnergyDistance(Span1D(x, "x"), Law(spec)); });
   m.def("kl_law", [](const Array& x, const std::string& spec, int k) { return KlDivergence(Span1D(x, "x"), Law(spec), k); });
-  m.def("mmd2", [](const Array& x, const Array& y) {
-    const MmdResult r = UnbiasedMmd2(Matrix2D(x, "x"), Matrix2D(y, "y"));
+  m.def("mmd2", [](const AnyArray& x, const AnyArray& y) {
+    const MmdResult r = UnbiasedMmd2(*Points(x, "x"), *Points(y, "y"));
     py::dict out;
     out["mmd2"] = r.mmd2;
     out["bandwidth"] = r.bandwidth;
     return out;
   });
-  m.def("sliced_w1", [](const Array& x, const Array& y, int projections, std::uint64_t seed) {
-    return SlicedWasserstein1(Matrix2D(x, "x"), Matrix2D(y, "y"), projections, seed);
+  m.def("sliced_w1", [](const AnyArray& x, const AnyArray& y, int projections, std::uint64_t seed) {
+    return SlicedWasserstein1(*Points(x, "x"), *Points(y, "y"), projections, seed);
   });
-  m.def("energy_nd", [](const Array& x, const Array& y) {
-    return EnergyDistance(Matrix2D(x, "x"), Matrix2D(y, "y"));
+  m.def("energy_nd", [](const AnyArray& x, const AnyArray& y) {
+    return EnergyDistance(*Points(x, "x"), *Points(y, "y"));
   });
 }

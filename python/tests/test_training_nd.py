@@ -22,6 +22,9 @@ def test_gradient_descent_decreases_the_objective():
     assert all(b < a for a, b in zip(history, history[1:]))
     assert model.settings["bias_decay"] == "free" and model.network.neurons == 6
     assert model.score(x).shape == (10, 2)
+    again = cs.train(np.asfortranarray(x), width=6, beta=0.1, lr=0.002, epochs=300,
+                     optimizer="gd", seed=4, history_every=1)
+    assert again.to_dict()["network"] == model.to_dict()["network"]
     draws = cs.sample(model, particles=50, steps=20, step_size=0.01, seed=1)
     assert draws.shape == (50, 2) and np.isfinite(draws).all()
 
