@@ -272,15 +272,25 @@ def write_section(section, heading=HEADING):
         f.write(text)
 
 
-def parse_command_line(doc):
-    """The studies' command line: --quick (a small run that prints and writes nothing).
-    Exits when the program is not built. Returns True for --quick."""
+def command_line_parser(doc):
+    """The studies' common command line: --quick (a small run that prints and writes nothing).
+    A study adds its own options to the parser and calls parse_built()."""
     parser = argparse.ArgumentParser(description=doc.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small run; print, do not write")
+    return parser
+
+
+def parse_built(parser):
+    """Parses the command line; exits when the program is not built."""
     args = parser.parse_args()
     if not os.access(CLI, os.X_OK):
         sys.exit("build the program first: %s not found" % CLI)
-    return args.quick
+    return args
+
+
+def parse_command_line(doc):
+    """--quick only; returns True for --quick."""
+    return parse_built(command_line_parser(doc)).quick
 
 
 def main():

@@ -282,11 +282,11 @@ def sample_cells(s):
     return cells
 
 
-def setup_lines(config, elapsed, loads):
+def setup_lines(config, elapsed, loads, command="experiments/convex_vs_nonconvex_dsm.py",
+                what="the whole script, both sections and the figures,"):
     return [
-        "- **Command:** `python3 experiments/convex_vs_nonconvex_dsm.py` (from the repository "
-        "root; calls `build/convexscore`; the whole script, both sections and the figures, "
-        "took %.0f s)." % elapsed,
+        "- **Command:** `python3 %s` (from the repository root; calls `build/convexscore`; %s "
+        "took %.0f s)." % (command, what, elapsed),
         "- **Date:** %s (UTC)." % datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"),
         "- **Machine:** `nproc` = %d, %s; `uptime` at the start: `%s`; at the end: `%s`. Other "
         "sessions share the 2 cores, so wall times are inflated." % (

@@ -47,7 +47,7 @@ TEST_F(MetricsCliTest, HelpNamesTheOptions) {
   const testutil::RunResult result = Run("metrics --help");
   EXPECT_EQ(result.exit_code, 0);
   for (const char* option : {"--samples", "--columns", "--reference", "--target", "--seed",
-                             "--projections", "--reference-n", "--model"}) {
+                             "--projections", "--reference-n", "--model", "--bandwidth"}) {
     EXPECT_THAT(result.out, HasSubstr(option));
   }
 }
@@ -115,6 +115,33 @@ TEST_F(MetricsCliTest, TwoDimensionsAgainstAReferenceAndATarget) {
   EXPECT_EQ(circle["reference"]["draws"], 500);
   EXPECT_GT(circle["metrics"]["sliced_w"]["value"].get<double>(),
             10 * target["metrics"]["sliced_w"]["value"].get<double>());
+}
+
+TEST_F(MetricsCliTest, FixedBandwidthIsTheKernelOfTheMmd) {
+  const Eigen::MatrixXd a = WritePoints("a.csv", "circle:1:0.1", 300, 1, {"x", "y"});
+  const Eigen::MatrixXd b = WritePoints("b.csv", "circle:1.3:0.1", 200, 2, {"x", "y"});
+  const json heuristic = RunJson("metrics --samples a.csv --reference b.csv");
+  const double median_h = heuristic["metrics"]["mmd2"]["bandwidth"].get<double>();
+  for (const double h : {0.05, 0.3}) {
+    const json report =
+        RunJson("metrics --samples a.csv --reference b.csv --bandwidth " + std::to_string(h));
+    const json& mmd = report["metrics"]["mmd2"];
+    EXPECT_EQ(mmd["bandwidth"].get<double>(), h);
+    EXPECT_THAT(mmd["estimator"].get<std::string>(), HasSubstr("--bandwidth"));
+    MmdOptions options;
+    options.bandwidth = h;
+    EXPECT_NEAR(mmd["value"].get<double>(), UnbiasedMmd2(a, b, options).mmd2, 1e-12);
+    // Not the median-heuristic value: the kernel really changed.
+    EXPECT_GT(std::abs(mmd["value"].get<double>() -
+                       heuristic["metrics"]["mmd2"]["value"].get<double>()),
+              1e-3);
+    EXPECT_NE(h, median_h);
+    // The other metrics do not depend on the bandwidth.
+    EXPECT_EQ(report["metrics"]["sliced_w"], heuristic["metrics"]["sliced_w"]);
+  }
+  // Against a target too.
+  const json target = RunJson("metrics --samples a.csv --target circle:1:0.1 --bandwidth 0.2");
+  EXPECT_EQ(target["metrics"]["mmd2"]["bandwidth"].get<double>(), 0.2);
 }
 
 TEST_F(MetricsCliTest, FisherDivergenceOfAModelAgainstTheTargetScore) {
@@ -191,6 +218,14 @@ TEST_F(MetricsCliTest, BadInput) {
                      "--projections: need 1 <= L");
   ExpectCleanFailure("metrics --samples two.csv --target moons --reference-n 1",
                      "--reference-n: need 2 <= N");
+  ExpectCleanFailure("metrics --samples two.csv --target moons --bandwidth 0",
+                     "--bandwidth: need H > 0 (got 0)");
+  ExpectCleanFailure("metrics --samples two.csv --target moons --bandwidth -1",
+                     "--bandwidth: need H > 0 (got -1)");
+  ExpectCleanFailure("metrics --samples two.csv --target moons --bandwidth wide", "--bandwidth");
+  ExpectCleanFailure("metrics --samples a.csv --target gaussian --bandwidth 1",
+                     "--bandwidth: the MMD is computed for d-D samples only, but a.csv gives 1 "
+                     "column");
   ExpectCleanFailure("metrics --samples a.csv --reference a.csv --model m.json", "--model");
   ExpectCleanFailure("metrics --samples a.csv --target gaussian --model none.json",
                      "cannot read none.json");

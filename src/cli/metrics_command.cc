@@ -127,14 +127,18 @@ json UnivariateAgainstSample(std::span<const double> x, std::span<const double> 
   };
 }
 
+// `bandwidth` <= 0: the median heuristic.
 json Multivariate(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, int projections,
-                  const MetricSeeds& seeds) {
+                  const MetricSeeds& seeds, double bandwidth) {
   MmdOptions mmd_options;
   mmd_options.seed = seeds.median_subset;
+  mmd_options.bandwidth = bandwidth;
   const MmdResult mmd = UnbiasedMmd2(x, y, mmd_options);
   json mmd_metric = Metric(mmd.mmd2,
-                           "unbiased U-statistic, RBF kernel exp(-|a-b|^2 / (2 h^2)), h = median "
-                           "pairwise distance of the pooled sample");
+                           std::string("unbiased U-statistic, RBF kernel exp(-|a-b|^2 / (2 h^2)), "
+                                       "h = ") +
+                               (bandwidth > 0.0 ? "given by --bandwidth"
+                                                : "median pairwise distance of the pooled sample"));
   mmd_metric["bandwidth"] = mmd.bandwidth;
   const Eigen::MatrixXd directions =
       RandomDirections(static_cast<int>(x.cols()), projections, seeds.directions);
@@ -196,6 +200,12 @@ CLI::App* AddMetricsCommand(CLI::App& app, MetricsArgs& args) {
                    "samples (needs --target)")
       ->option_text("MODEL.json")
       ->needs(target);
+  metrics
+      ->add_option("--bandwidth", args.bandwidth,
+                   "d-D: bandwidth h > 0 of the MMD kernel, the same for every comparison "
+                   "(default: the median pairwise distance of the pooled sample, which differs "
+                   "between comparisons)")
+      ->option_text("H");
   return metrics;
 }
 
@@ -226,6 +236,13 @@ int RunMetrics(const MetricsArgs& args) {
                   " (got " + args.reference_n + ")");
     }
   }
+  double bandwidth = 0.0;  // the median heuristic
+  if (!args.bandwidth.empty()) {
+    bandwidth = ParseFiniteOption("--bandwidth", args.bandwidth);
+    if (!(bandwidth > 0.0)) {
+      throw Error("--bandwidth: need H > 0 (got " + args.bandwidth + ")");
+    }
+  }
   std::vector<CsvColumnSelector> columns;
   try {
     columns = ParseCsvColumnList(args.columns);
@@ -239,6 +256,10 @@ int RunMetrics(const MetricsArgs& args) {
   if (x.rows() < 2) {
     throw Error(args.samples + ": need at least 2 sample points for the metrics (got " +
                 std::to_string(x.rows()) + ")");
+  }
+  if (bandwidth > 0.0 && d == 1) {
+    throw Error("--bandwidth: the MMD is computed for d-D samples only, but " + args.samples +
+                " gives 1 column");
   }
   if (!args.model.empty() && d != 1) {
     throw Error("--model: models are univariate but the samples have " + ColumnCount(d) +
@@ -275,7 +296,7 @@ int RunMetrics(const MetricsArgs& args) {
       const auto draws = static_cast<int>(reference_n.value_or(x.rows()));
       const Eigen::MatrixXd y = GenerateFromSpec(*target, draws, seeds.reference_draws);
       report["reference"] = {{"target", target->text}, {"draws", draws}, {"seed", seed}};
-      report["metrics"] = Multivariate(x, y, static_cast<int>(projections), seeds);
+      report["metrics"] = Multivariate(x, y, static_cast<int>(projections), seeds, bandwidth);
     }
   } else {
     const PointSet reference = ReadPoints(args.reference, columns);
@@ -289,8 +310,9 @@ int RunMetrics(const MetricsArgs& args) {
                   std::to_string(y.rows()) + ")");
     }
     report["reference"] = reference.description;
-    report["metrics"] = d == 1 ? UnivariateAgainstSample(Column(x), Column(y))
-                               : Multivariate(x, y, static_cast<int>(projections), seeds);
+    report["metrics"] =
+        d == 1 ? UnivariateAgainstSample(Column(x), Column(y))
+               : Multivariate(x, y, static_cast<int>(projections), seeds, bandwidth);
   }
   report["seed"] = seed;
   std::cout << report.dump(2) << '\n';

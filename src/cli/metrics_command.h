@@ -17,6 +17,7 @@ struct MetricsArgs {
   std::string projections = "200";  // sliced W directions
   std::string reference_n;  // draws from a d-D target; "" = as many as there are samples
   std::string model;        // optional 1-D model file: Fisher divergence against --target
+  std::string bandwidth;    // d-D MMD kernel bandwidth h; "" = the median heuristic
 };
 
 CLI::App* AddMetricsCommand(CLI::App& app, MetricsArgs& args);
