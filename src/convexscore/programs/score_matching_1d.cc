@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <sstream>
 
 #include "convexscore/solvers/banded_lu.h"
@@ -201,7 +202,8 @@ class SlopeDualOperator : public QpOperator {
   }
 
   void ApplyRows(const Eigen::VectorXd& x, Eigen::VectorXd& v) const override {
-    Eigen::VectorXd F, G;
+    Eigen::VectorXd& F = work_F_;
+    Eigen::VectorXd& G = work_G_;
     FunctionalsFromSlopes(p_, x, F, G);
     v.resize(num_rows());
     for (int q = 0; q < num_rows(); ++q) {
@@ -212,7 +214,10 @@ class SlopeDualOperator : public QpOperator {
 
   void ApplyRowsTransposed(const Eigen::VectorXd& w, Eigen::VectorXd& y) const override {
     const int m = p_.m;
-    std::vector<double> a(m, 0.0), b(m, 0.0);
+    Eigen::VectorXd& a = work_a_;
+    Eigen::VectorXd& b = work_b_;
+    a.setZero(m);
+    b.setZero(m);
     for (int q = 0; q < num_rows(); ++q) {
       const Row& r = p_.rows[p_.free_rows[q]];
       a[r.j] += r.alpha * w[q];
@@ -231,8 +236,15 @@ class SlopeDualOperator : public QpOperator {
 
   bool FactorizeNewton(const Eigen::VectorXd& d) override {
     d_ = d;
-    BuildLayout({}, p_.skip);
-    Assemble({});
+    // The layout and band of the Newton system do not change between iterations: they are
+    // rebuilt only after an active-set solve has used the embedding.
+    if (!newton_layout_) {
+      BuildLayout({}, p_.skip);
+      newton_layout_ = true;
+    }
+    if (newton_kl_ == 0) MeasureBand({}, newton_kl_, newton_ku_);
+    lu_.Reset(size_, newton_kl_, newton_ku_);
+    ForEachEntry({}, [&](int i, int j, double v) { lu_.Add(i, j, v); });
     for (int q = 0; q < num_rows(); ++q) {
       const Row& r = p_.rows[p_.free_rows[q]];
       lu_.Add(F_[r.j], F_[r.j], d[q] * r.alpha * r.alpha);
@@ -246,7 +258,8 @@ class SlopeDualOperator : public QpOperator {
   void SolveNewton(const Eigen::VectorXd& rhs, Eigen::VectorXd& dx,
                    Eigen::VectorXd& dnu) const override {
     const int m = p_.m;
-    Eigen::VectorXd b = Eigen::VectorXd::Zero(size_);
+    Eigen::VectorXd& b = work_rhs_;
+    b.setZero(size_);
     for (int i = 0; i + 1 < m; ++i) b[sigma_[i]] = rhs[i];
     lu_.Solve(b);
     double nu = nu_ >= 0 ? b[nu_] : 0.0;
@@ -257,10 +270,13 @@ class SlopeDualOperator : public QpOperator {
     // computed with cancellation, and a blind correction would add noise.
     double scale = rhs.lpNorm<Eigen::Infinity>();
     auto residual = [&](const Eigen::VectorXd& x, double v, Eigen::VectorXd& res, double& eq) {
-      Eigen::VectorXd hx, cx, ctw;
+      Eigen::VectorXd& hx = work_hx_;
+      Eigen::VectorXd& cx = work_cx_;
+      Eigen::VectorXd& ctw = work_ctw_;
       ApplyHessian(x, hx);
       ApplyRows(x, cx);
-      ApplyRowsTransposed(d_.cwiseProduct(cx), ctw);
+      cx.array() *= d_.array();
+      ApplyRowsTransposed(cx, ctw);
       scale = std::max({scale, hx.lpNorm<Eigen::Infinity>(), ctw.lpNorm<Eigen::Infinity>()});
       res = rhs - hx - ctw;
       eq = 0.0;
@@ -270,24 +286,27 @@ class SlopeDualOperator : public QpOperator {
       }
       return std::max(res.lpNorm<Eigen::Infinity>(), std::abs(eq));
     };
-    Eigen::VectorXd res;
+    Eigen::VectorXd& res = work_res_;
     double eq_res = 0.0;
     double norm = residual(dx, nu, res, eq_res);
-    for (int pass = 0; pass < 2 && norm > 1e-15 * scale; ++pass) {
+    // Early on, one solve already meets the residual to about 1e-13; refinement is spent where
+    // the systems degrade (near the optimum the first residual grows to 1e-4 and more).
+    for (int pass = 0; pass < 2 && norm > 1e-12 * scale; ++pass) {
       b.setZero();
       for (int i = 0; i + 1 < m; ++i) b[sigma_[i]] = res[i];
       if (nu_ >= 0) b[nu_] = eq_res;
       lu_.Solve(b);
-      Eigen::VectorXd trial = dx;
+      Eigen::VectorXd& trial = work_trial_;
+      trial = dx;
       for (int i = 0; i + 1 < m; ++i) trial[i] += b[sigma_[i]];
       const double trial_nu = nu_ >= 0 ? nu + b[nu_] : 0.0;
-      Eigen::VectorXd trial_res;
+      Eigen::VectorXd& trial_res = work_trial_res_;
       double trial_eq = 0.0;
       const double trial_norm = residual(trial, trial_nu, trial_res, trial_eq);
       if (!(trial_norm < 0.5 * norm)) break;
-      dx = trial;
+      dx.swap(trial);
       nu = trial_nu;
-      res = trial_res;
+      res.swap(trial_res);
       eq_res = trial_eq;
       norm = trial_norm;
     }
@@ -301,6 +320,7 @@ class SlopeDualOperator : public QpOperator {
                        double g_last, Eigen::VectorXd& sigma, std::vector<double>& multipliers,
                        double& nu) {
     if (p_.skip) g_last = 1.0;
+    newton_layout_ = false;
     BuildLayout(active, std::isfinite(g_last));
     Assemble(active);
     Eigen::VectorXd b = Eigen::VectorXd::Zero(size_);
@@ -347,13 +367,18 @@ class SlopeDualOperator : public QpOperator {
   void Assemble(const std::vector<int>& active) {
     // Two passes over the same entries: the first measures the band, the second fills it
     // (no list of entries is kept: at a million points it would cost more than the band).
-    int kl = 1, ku = 1;  // the row terms of the Newton matrix couple F_j and G_j
+    int kl = 0, ku = 0;
+    MeasureBand(active, kl, ku);
+    lu_.Reset(size_, kl, ku);
+    ForEachEntry(active, [&](int i, int j, double v) { lu_.Add(i, j, v); });
+  }
+
+  void MeasureBand(const std::vector<int>& active, int& kl, int& ku) const {
+    kl = ku = 1;  // the row terms of the Newton matrix couple F_j and G_j
     ForEachEntry(active, [&](int i, int j, double) {
       kl = std::max(kl, i - j);
       ku = std::max(ku, j - i);
     });
-    lu_.Reset(size_, kl, ku);
-    ForEachEntry(active, [&](int i, int j, double v) { lu_.Add(i, j, v); });
   }
 
   template <typename Emit>
@@ -391,6 +416,11 @@ class SlopeDualOperator : public QpOperator {
   int g0_ = -1, nu_ = -1, size_ = 0;
   Eigen::VectorXd d_;
   BandedLU lu_;
+  bool newton_layout_ = false;       // the layout above is the Newton system's
+  int newton_kl_ = 0, newton_ku_ = 0;  // its band, measured once
+  // Work space of the operator products and of the refinement (no allocation per iteration).
+  mutable Eigen::VectorXd work_F_, work_G_, work_a_, work_b_, work_hx_, work_cx_, work_ctw_,
+      work_rhs_, work_res_, work_trial_, work_trial_res_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -767,18 +797,27 @@ class DualSolve {
     Certify(best_);
   }
 
-  // Interior point with crossover: every iterate close enough is handed to the active-set
-  // polish, and the method stops as soon as an exactly solved active set is certified (the last
-  // digits of an interior-point solve are the hardest: its Newton systems degrade as the
-  // multipliers separate). The final iterate gets the thorough treatment.
+  // Interior point with crossover: iterates are handed to the active-set polish, and the method
+  // stops as soon as an exactly solved active set is certified (the last digits of an
+  // interior-point solve are the hardest: its Newton systems degrade as the multipliers
+  // separate). An iterate is handed over once it is close (residuals and complementarity below
+  // 1e-8), or earlier, once it is roughly there (1e-3) and identifies the same active set as the
+  // iterate before: the active set usually settles many iterations before the last digits do.
+  // The final iterate gets the thorough treatment.
   bool InteriorPoint(const Eigen::VectorXd& sigma0) {
     InteriorPointOptions ipm;
     ipm.max_iterations = options_.max_iterations;
+    std::vector<ActiveRow> previous;
     ipm.on_iterate = [&](const InteriorPointState& st) {
-      if (st.primal_residual > 1e-8 || st.dual_residual > 1e-8 ||
-          st.mean_complementarity > 1e-8 * beta_) {
-        return false;
-      }
+      auto below = [&](double tol) {
+        return st.primal_residual <= tol && st.dual_residual <= tol &&
+               st.mean_complementarity <= tol * beta_;
+      };
+      if (!below(1e-3)) return false;
+      std::vector<ActiveRow> act;
+      const bool settled = Identify(st, 1.0, act) && SameRows(act, previous);
+      previous = std::move(act);
+      if (!settled && !below(1e-8)) return false;
       return Attempt(st, false);
     };
     const InteriorPointState final_state = SolveBoundedQp(op_, lower_, upper_, sigma0, ipm);
@@ -812,11 +851,7 @@ class DualSolve {
         if (kappa[q] + c * (v[q] - upper_[q]) > 0.0) next.push_back({q, 1, upper_[q]});
         else if (-kappa[q] + c * (lower_[q] - v[q]) > 0.0) next.push_back({q, -1, lower_[q]});
       }
-      const bool same = next.size() == act.size() &&
-          std::equal(next.begin(), next.end(), act.begin(), [](const ActiveRow& x, const ActiveRow& y) {
-            return x.q == y.q && x.side == y.side;
-          });
-      if (same) return Accept(act, sol, false) && Certified();
+      if (SameRows(next, act)) return Accept(act, sol, false) && Certified();
       act = std::move(next);
     }
     return false;
@@ -901,13 +936,30 @@ class DualSolve {
       }
     }
     const bool flat_tails = p_.activation == Activation::kAbs && !p_.skip;
+    // A weakly active row (multiplier and slack both small) can land on either side of a
+    // threshold; a few thresholds are tried. The exact solution depends on the set alone, so a
+    // set already solved is not solved again.
     for (double threshold : {1.0, 1e-3, 1e3, 1e-6, 1e6}) {
-      if (best_.polished || (!thorough && threshold != 1.0)) break;
+      if (best_.polished || (!thorough && std::abs(std::log10(threshold)) > 3.5)) break;
       std::vector<ActiveRow> act;
-      if (!Identify(st, threshold, act) || !Accept(act, SolveActiveSet(p_, op_, act), false)) continue;
+      if (!Identify(st, threshold, act) || !tried_.insert(RowKey(act)).second) continue;
+      if (!Accept(act, SolveActiveSet(p_, op_, act), false)) continue;
       if (flat_tails) AddTightEndRows(act);
     }
     return best_.polished && Certified();
+  }
+
+  static std::vector<std::pair<int, int>> RowKey(const std::vector<ActiveRow>& act) {
+    std::vector<std::pair<int, int>> key;
+    key.reserve(act.size());
+    for (const ActiveRow& r : act) key.push_back({r.q, r.side});
+    return key;
+  }
+
+  static bool SameRows(const std::vector<ActiveRow>& a, const std::vector<ActiveRow>& b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](const ActiveRow& x, const ActiveRow& y) {
+             return x.q == y.q && x.side == y.side;
+           });
   }
 
   // Flat tails need both end units of an absolute-value network: bring in an end row that is
@@ -936,6 +988,7 @@ class DualSolve {
   std::vector<bool> closed_;
   Candidate best_;
   int iterations_ = 0;
+  std::set<std::vector<std::pair<int, int>>> tried_;  // active sets already solved exactly
 };
 
 }  // namespace
