@@ -830,13 +830,20 @@ class DualSolve {
 
   // Primal-dual active-set iterations from a given set: keep a row while its multiplier has the
   // right sign, add the rows the exact solution violates, until the set repeats.
-  bool ActiveSetIterations(std::vector<ActiveRow> act) {
+  // With `sparse`, a pass adds only the most violated row of each run of violated rows (same
+  // row type and side, consecutive values) and drops the rows whose multiplier has the wrong
+  // sign: from a nearby start (the coarse optimum) this moves each unit to its kink without the
+  // large intermediate sets that adding every violated row creates. A pass whose exact solution
+  // is feasible with multipliers of the right signs is accepted directly (a weakly active row,
+  // tight with a zero multiplier, would otherwise make the set flip back and forth).
+  bool ActiveSetIterations(std::vector<ActiveRow> act, int max_passes = 40, bool sparse = false) {
     Eigen::VectorXd v;
-    for (int pass = 0; pass < 40; ++pass) {
+    for (int pass = 0; pass < max_passes; ++pass) {
       for (ActiveRow& r : act) r.target = r.side > 0 ? upper_[r.q] : r.side < 0 ? lower_[r.q] : r.target;
       const ActiveSetSolution sol = SolveActiveSet(p_, op_, act);
       ++iterations_;
       if (!sol.solved) return false;
+      if (sol.signs_ok && Accept(act, sol, false) && Certified()) return true;
       op_.ApplyRows(sol.sigma, v);
       std::vector<double> kappa(rows_, 0.0);
       double kappa_scale = 1.0;
@@ -844,17 +851,62 @@ class DualSolve {
         kappa[act[a].q] += sol.kappa[a];
         kappa_scale = std::max(kappa_scale, std::abs(sol.kappa[a]));
       }
-      const double c = kappa_scale / beta_;  // balances multipliers against bound violations
       std::vector<ActiveRow> next;
-      for (int q = 0; q < rows_; ++q) {
-        if (closed_[q]) { next.push_back({q, 0, 0.5 * (lower_[q] + upper_[q])}); continue; }
-        if (kappa[q] + c * (v[q] - upper_[q]) > 0.0) next.push_back({q, 1, upper_[q]});
-        else if (-kappa[q] + c * (lower_[q] - v[q]) > 0.0) next.push_back({q, -1, lower_[q]});
+      if (sparse) {
+        next = SparseUpdate(act, sol, v);
+      } else {
+        const double c = kappa_scale / beta_;  // balances multipliers against bound violations
+        for (int q = 0; q < rows_; ++q) {
+          if (closed_[q]) { next.push_back({q, 0, 0.5 * (lower_[q] + upper_[q])}); continue; }
+          if (kappa[q] + c * (v[q] - upper_[q]) > 0.0) next.push_back({q, 1, upper_[q]});
+          else if (-kappa[q] + c * (lower_[q] - v[q]) > 0.0) next.push_back({q, -1, lower_[q]});
+        }
       }
       if (SameRows(next, act)) return Accept(act, sol, false) && Certified();
       act = std::move(next);
     }
     return false;
+  }
+
+  std::vector<ActiveRow> SparseUpdate(const std::vector<ActiveRow>& act, const ActiveSetSolution& sol,
+                                      const Eigen::VectorXd& v) const {
+    std::vector<char> in_set(rows_, 0);
+    std::vector<ActiveRow> next;
+    for (size_t a = 0; a < act.size(); ++a) {
+      in_set[act[a].q] = 1;
+      if (act[a].side == 0 || sol.kappa[a] * act[a].side >= 0.0) next.push_back(act[a]);
+    }
+    // Runs by row type (F only, G only, both) and side; each keeps its worst row.
+    const double tol = 1e-13 * std::max(1.0, beta_);
+    int run_q[3][2], run_j[3][2];
+    double run_v[3][2];
+    for (auto& t : run_q) t[0] = t[1] = -1;
+    auto close = [&](int type, int side) {
+      if (run_q[type][side] >= 0) next.push_back({run_q[type][side], side == 1 ? 1 : -1, 0.0});
+      run_q[type][side] = -1;
+    };
+    for (int q = 0; q < rows_; ++q) {
+      const Row& r = p_.rows[p_.free_rows[q]];
+      const int type = r.alpha != 0.0 && r.gamma != 0.0 ? 2 : r.alpha != 0.0 ? 0 : 1;
+      for (int side = 0; side < 2; ++side) {
+        const double violation = side == 1 ? v[q] - upper_[q] : lower_[q] - v[q];
+        const bool counts = violation > tol && !in_set[q] && !closed_[q];
+        if (run_q[type][side] >= 0 && (!counts || r.j > run_j[type][side] + 1)) close(type, side);
+        if (!counts) continue;
+        if (run_q[type][side] < 0 || violation > run_v[type][side]) {
+          run_q[type][side] = q;
+          run_v[type][side] = violation;
+        }
+        run_j[type][side] = r.j;
+      }
+    }
+    for (int type = 0; type < 3; ++type) {
+      for (int side = 0; side < 2; ++side) close(type, side);
+    }
+    std::sort(next.begin(), next.end(), [](const ActiveRow& a, const ActiveRow& b) {
+      return a.q != b.q ? a.q < b.q : a.side < b.side;
+    });
+    return next;
   }
 
  private:
@@ -991,9 +1043,71 @@ class DualSolve {
   std::set<std::vector<std::pair<int, int>>> tried_;  // active sets already solved exactly
 };
 
-}  // namespace
+ScoreMatching1DResult Fit(const Sample1D& data, const ScoreMatching1DOptions& options,
+                          std::vector<std::pair<Column, double>>* columns);
 
-ScoreMatching1DResult FitScoreMatching1D(const Sample1D& data, const ScoreMatching1DOptions& options) {
+// Active-set passes from the coarse start before falling back to the interior-point method: when
+// the coarse optimum is right it is confirmed in one or two passes; when the objective is flat
+// around the kinks the passes wander and more of them rarely help (measured at n = 1e4).
+constexpr int kCoarsePasses = 4;
+
+// A starting active set from a coarser data set: consecutive distinct values are merged in
+// blocks of kBlock onto the block's middle value (a value of the data, carrying the block's
+// count; the end values stay on their own), the coarse program is solved (recursively, so each
+// level is kBlock times smaller), and its optimal units are moved onto the rows of the same
+// kinks here. Empty when the data are small, when beta is close to the coarse beta_min, or when
+// the coarse fit is not certified.
+std::vector<ActiveRow> CoarseActiveSet(const Sample1D& data, const Problem& p,
+                                       const ScoreMatching1DOptions& options) {
+  constexpr int kBlock = 8, kMinDistinct = 4000;
+  const int m = p.m;
+  if (!options.coarse_start || m < kMinDistinct) return {};
+  Sample1D coarse;
+  std::vector<int> full_index;
+  auto add = [&](int first, int last) {  // values first..last merged onto the middle one
+    const int mid = (first + last) / 2;
+    int count = 0;
+    for (int j = first; j <= last; ++j) count += data.counts[j];
+    coarse.values.push_back(data.values[mid]);
+    coarse.counts.push_back(count);
+    full_index.push_back(mid);
+  };
+  add(0, 0);
+  for (int first = 1; first < m - 1; first += kBlock) add(first, std::min(first + kBlock, m - 1) - 1);
+  add(m - 1, m - 1);
+  coarse.n = data.n;
+  double sum = 0.0, ss = 0.0;
+  for (int j = 0; j < coarse.distinct(); ++j) sum += coarse.counts[j] * coarse.values[j];
+  coarse.mean = sum / coarse.n;
+  for (int j = 0; j < coarse.distinct(); ++j) {
+    ss += coarse.counts[j] * (coarse.values[j] - coarse.mean) * (coarse.values[j] - coarse.mean);
+  }
+  coarse.variance = ss / coarse.n;
+  const Thresholds1D th = ScoreMatching1DThresholds(coarse, options.activation, options.skip);
+  if (!(options.beta > 4.0 * th.beta_min && options.beta < th.beta_max)) return {};
+  std::vector<std::pair<Column, double>> columns;
+  const ScoreMatching1DResult fit = Fit(coarse, options, &columns);
+  if (fit.summary.status != SolveStatus::kOptimal) return {};
+  // Free rows by value: the row whose lower (upper) bound activates a column of a given kind.
+  std::vector<int> first_row(m + 1, 0);
+  for (int r : p.free_rows) ++first_row[p.rows[r].j + 1];
+  for (int j = 0; j < m; ++j) first_row[j + 1] += first_row[j];
+  std::vector<ActiveRow> act;
+  for (const auto& [c, y] : columns) {
+    if (y == 0.0) continue;
+    const int j = full_index[c.j];
+    for (int q = first_row[j]; q < first_row[j + 1]; ++q) {
+      const Row& r = p.rows[p.free_rows[q]];
+      if (r.col_lower.kind == c.kind && y > 0.0) act.push_back({q, -1, 0.0});
+      if (r.col_upper.kind == c.kind && y < 0.0) act.push_back({q, 1, 0.0});
+    }
+  }
+  std::sort(act.begin(), act.end(), [](const ActiveRow& a, const ActiveRow& b) { return a.q < b.q; });
+  return act;
+}
+
+ScoreMatching1DResult Fit(const Sample1D& data, const ScoreMatching1DOptions& options,
+                          std::vector<std::pair<Column, double>>* columns) {
   const auto start = std::chrono::steady_clock::now();
   const double beta = options.beta;
   if (!std::isfinite(beta) || beta <= 0.0) {
@@ -1033,12 +1147,26 @@ ScoreMatching1DResult FitScoreMatching1D(const Sample1D& data, const ScoreMatchi
   }
   auto solve = std::make_unique<DualSolve>(p, op, options, beta);
   int iterations = 0;
-  if (beta >= beta_max || op.num_rows() == 0) {
+  // Large data: active-set passes from the coarse optimum first (exact, and certified when they
+  // converge); the interior-point method, from scratch, only if they do not.
+  const bool closed_form = beta >= beta_max || op.num_rows() == 0;
+  bool from_coarse = false;
+  if (!closed_form) {
+    const std::vector<ActiveRow> coarse = CoarseActiveSet(data, p, options);
+    if (!coarse.empty()) {
+      from_coarse = solve->ActiveSetIterations(coarse, kCoarsePasses, /*sparse=*/true);
+      if (!from_coarse) {
+        iterations += solve->iterations();
+        solve = std::make_unique<DualSolve>(p, op, options, beta);
+      }
+    }
+  }
+  if (closed_form) {
     // Closed form: the zero network (with the skip term, the empirical Gaussian score) is
     // optimal; its own dual point certifies it. With no free row (two distinct values and the
     // skip term) sigma is fixed by the equality.
     solve->ZeroNetwork(sigma0, true);
-  } else if (!solve->InteriorPoint(sigma0)) {
+  } else if (!from_coarse && !solve->InteriorPoint(sigma0)) {
     // Continuation in beta for what the interior-point method could not certify (close to
     // beta_min its Newton systems lose the digits the thin dual boxes need). Anchor: an exact
     // active set at a larger beta (found by the interior-point method at beta_min + 4^k (beta -
@@ -1136,7 +1264,14 @@ ScoreMatching1DResult FitScoreMatching1D(const Sample1D& data, const ScoreMatchi
   result.active_neurons = static_cast<int>(net.neurons.size());
   result.score_on_data.assign(best.primal.score.data(), best.primal.score.data() + p.m);
   s.seconds = elapsed();
+  if (columns != nullptr) *columns = best.primal.coefficients;
   return result;
+}
+
+}  // namespace
+
+ScoreMatching1DResult FitScoreMatching1D(const Sample1D& data, const ScoreMatching1DOptions& options) {
+  return Fit(data, options, nullptr);
 }
 
 }  // namespace convexscore
