@@ -465,13 +465,6 @@ INSTANTIATE_TEST_SUITE_P(RandomData, SM1DSweepTest, ::testing::ValuesIn(SweepCas
                                   Name(c.activation) + (c.skip ? "_skip" : "_noskip");
                          });
 
-// ---------------------------------------------------------------------------------------------
-// Thresholds.
-
-// beta_max is the smallest beta at which the zero network (plus the free terms) is optimal. By
-// the dual certificate that is the dictionary gradient at the free-terms-only score: f = 0
-// without skip (so beta_max = max |c_k| = 1, attained by the ramp that is linear on the data),
-// f = -(x - mean)/var with skip. Computed here independently of the library.
 // The coarse start (4000 or more distinct values): the optimum of the data merged in blocks,
 // confirmed on the full data by exact active-set passes, must be the optimum the interior-point
 // method finds from scratch, with the same certificate and a network that attains it. At
@@ -509,6 +502,13 @@ TEST(SM1DCoarseStartTest, AgreesWithInteriorPointFromScratch) {
   EXPECT_GE(confirmed, 4) << "the coarse start was expected to finish most fits at beta = 0.5";
 }
 
+// ---------------------------------------------------------------------------------------------
+// Thresholds.
+
+// beta_max is the smallest beta at which the zero network (plus the free terms) is optimal. By
+// the dual certificate that is the dictionary gradient at the free-terms-only score: f = 0
+// without skip (so beta_max = max |c_k| = 1, attained by the ramp that is linear on the data),
+// f = -(x - mean)/var with skip. Computed here independently of the library.
 TEST(SM1DThresholdsTest, BetaMaxMatchesDictionaryAtFreeTermsOnlyScore) {
   for (int n : {2, 3, 5, 10, 50, 200, 2000}) {
     for (bool ties : {false, true}) {
