@@ -468,8 +468,9 @@ INSTANTIATE_TEST_SUITE_P(RandomData, SM1DSweepTest, ::testing::ValuesIn(SweepCas
 // The coarse start (4000 or more distinct values): the optimum of the data merged in blocks,
 // confirmed on the full data by exact active-set passes, must be the optimum the interior-point
 // method finds from scratch, with the same certificate and a network that attains it. At
-// beta = 0.5 on these data the coarse optimum is right and is confirmed in a pass or two; at
-// 0.2 the passes may give up and the interior-point method takes over (same answer either way).
+// beta = 0.5 on these data the coarse optimum is confirmed in a pass or two; at 0.2 the
+// exchange passes move the kinks first, and should they not end certified the interior-point
+// method takes over (same answer either way).
 TEST(SM1DCoarseStartTest, AgreesWithInteriorPointFromScratch) {
   struct Case { std::uint64_t seed; bool ties; Activation activation; bool skip; };
   const Case cases[] = {{1, false, Activation::kRelu, false}, {3, false, Activation::kAbs, false},
