@@ -16,6 +16,9 @@ struct ScoreMatching1DOptions {
   double beta = 0.1;            // weight decay, mean form
   double gap_tolerance = 1e-9;  // stop when duality_gap <= gap_tolerance * max(1, |objective|)
   int max_iterations = 200;     // interior-point iterations
+  // With 4000 or more distinct values: start from the optimum of a coarser copy of the data (see
+  // docs/theory.md) and confirm it by exact active-set passes before any interior-point solve.
+  bool coarse_start = true;
 };
 
 struct Thresholds1D {

@@ -29,6 +29,7 @@ class BandedLU {
   std::vector<double> multipliers_;  // kl per column
   std::vector<int> pivots_;
   std::vector<double> scale_;        // the equilibration
+  std::vector<double> inverse_pivots_;  // 1 / U(k, k)
 };
 
 }  // namespace convexscore
