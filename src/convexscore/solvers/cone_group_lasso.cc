@@ -5,10 +5,13 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <Eigen/Eigenvalues>
+
+#include "convexscore/solvers/planar_atoms.h"
 
 namespace convexscore {
 namespace {
@@ -258,11 +261,18 @@ double PatternDualNormBound(const Eigen::MatrixXd& x, const PatternSet& patterns
   return std::sqrt(best);
 }
 
-}  // namespace
+// Whether the planar atoms (solvers/planar_atoms.h) represent every block: the plane, no
+// linear term, and every pattern of the points (exact enumeration).
+bool PlanarApplicable(const ConeGroupLassoProblem& problem) {
+  return problem.x.cols() == 2 && problem.linear.size() == 0 &&
+         problem.patterns->method == PatternMethod::kExact;
+}
 
-ConeGroupLassoCertificate EvaluateConeGroupLasso(const ConeGroupLassoProblem& problem,
-                                                 const Eigen::MatrixXd& positive,
-                                                 const Eigen::MatrixXd& negative) {
+// EvaluateConeGroupLasso with the planar atoms of the problem when PlanarApplicable (null
+// otherwise): their sweep gives the exact largest psi over every cell in O(n^2).
+ConeGroupLassoCertificate EvaluateWith(const ConeGroupLassoProblem& problem,
+                                       const Eigen::MatrixXd& positive,
+                                       const Eigen::MatrixXd& negative, const PlanarAtoms* atoms) {
   const PatternSet& patterns = *problem.patterns;
   const int n = static_cast<int>(problem.x.rows()), d = static_cast<int>(problem.x.cols());
   const int num_patterns = patterns.size();
@@ -304,6 +314,9 @@ ConeGroupLassoCertificate EvaluateConeGroupLasso(const ConeGroupLassoProblem& pr
   // The largest psi: exact prices in decreasing order of the screening bound, stopping when the
   // bound falls below the largest exact value found (the bound is attained by a feasible
   // multiplier with an exact bias row, so the blocks skipped add no bias residual either).
+  if (atoms != nullptr) {
+    cert.worst_psi = PlanarWorstDualNorm(*atoms, lambda);
+  } else {
   const Eigen::MatrixXd t = ReducedGradients(problem, lambda);
   std::vector<std::pair<double, int>> bounds;  // (bound, 2 k + s)
   bounds.reserve(2 * static_cast<std::size_t>(num_patterns));
@@ -325,6 +338,7 @@ ConeGroupLassoCertificate EvaluateConeGroupLasso(const ConeGroupLassoProblem& pr
     cert.worst_psi = std::max(cert.worst_psi, psi);
     if (psi < bound) cert.bias_residual = std::max(cert.bias_residual, bias_residual);
   }
+  }
   if (!has_linear) {
     // The best multiple theta lambda with theta psi <= beta: D(theta) is a concave quadratic.
     const double ll = lambda.squaredNorm(), ly = lambda.dot(problem.target);
@@ -341,6 +355,16 @@ ConeGroupLassoCertificate EvaluateConeGroupLasso(const ConeGroupLassoProblem& pr
   cert.gap = cert.primal_objective - cert.dual_objective;
   cert.dual_infeasibility = std::max(0.0, cert.worst_psi - problem.beta) / problem.beta;
   return cert;
+}
+
+}  // namespace
+
+ConeGroupLassoCertificate EvaluateConeGroupLasso(const ConeGroupLassoProblem& problem,
+                                                 const Eigen::MatrixXd& positive,
+                                                 const Eigen::MatrixXd& negative) {
+  if (!PlanarApplicable(problem)) return EvaluateWith(problem, positive, negative, nullptr);
+  const PlanarAtoms atoms(problem.x, problem.gate);
+  return EvaluateWith(problem, positive, negative, &atoms);
 }
 
 namespace {
@@ -824,6 +848,123 @@ double Badness(const ConeGroupLassoCertificate& cert) {
                    cert.bias_residual / scale});
 }
 
+// Polishes the point (pos, neg) on the structure of `blocks`, keeps whichever of the two the
+// certificate prefers, and keeps it as the solve's best point if it is the best so far. Returns
+// whether the best point is certified (its status is then set to optimal).
+bool PolishAndKeepBest(const ConeGroupLassoProblem& problem, const ConeGroupLassoOptions& options,
+                       const std::vector<Block>& blocks, double tight_tolerance,
+                       const PlanarAtoms* atoms, Eigen::MatrixXd pos, Eigen::MatrixXd neg,
+                       ConeGroupLassoSolution& out, ConeGroupLassoCertificate& best_cert,
+                       bool& have_cert) {
+  ConeGroupLassoCertificate cert = EvaluateWith(problem, pos, neg, atoms);
+  if (options.polish) {
+    const int m = static_cast<int>(blocks.size());
+    Eigen::MatrixXd z(pos.rows(), m);
+    for (int b = 0; b < m; ++b) z.col(b) = (blocks[b].s == 0 ? pos : neg).col(blocks[b].k);
+    if (Polisher(problem, blocks).Polish(z, tight_tolerance)) {
+      Eigen::MatrixXd ppos = Eigen::MatrixXd::Zero(pos.rows(), pos.cols()), pneg = ppos;
+      for (int b = 0; b < m; ++b) (blocks[b].s == 0 ? ppos : pneg).col(blocks[b].k) = z.col(b);
+      const ConeGroupLassoCertificate pcert = EvaluateWith(problem, ppos, pneg, atoms);
+      if (Badness(pcert) < Badness(cert)) {
+        cert = pcert;
+        pos = std::move(ppos);
+        neg = std::move(pneg);
+        out.summary.polished = true;
+      }
+    }
+  }
+  if (!have_cert || Badness(cert) <= Badness(best_cert)) {
+    best_cert = cert;
+    have_cert = true;
+    out.positive = std::move(pos);
+    out.negative = std::move(neg);
+  }
+  if (!Certified(best_cert, options)) return false;
+  out.summary.status = SolveStatus::kOptimal;
+  return true;
+}
+
+// sum_k S_k X~ (z_{k,+} - z_{k,-}).
+Eigen::VectorXd FittedValues(const ConeGroupLassoProblem& problem, const Eigen::MatrixXd& positive,
+                             const Eigen::MatrixXd& negative) {
+  const Eigen::MatrixXd xt = Augmented(problem.x);
+  Eigen::VectorXd f = Eigen::VectorXd::Zero(problem.x.rows());
+  for (int k = 0; k < problem.patterns->size(); ++k) {
+    const Eigen::VectorXd v = positive.col(k) - negative.col(k);
+    if (!v.isZero(0.0)) f += GateOf(*problem.patterns, k, problem.gate).cwiseProduct(xt * v);
+  }
+  return f;
+}
+
+// The summary of a solution from its certificate.
+void Finish(int steps_used, std::chrono::steady_clock::time_point start,
+            ConeGroupLassoSolution& out) {
+  out.summary.objective = out.certificate.primal_objective;
+  out.summary.dual_objective = out.certificate.dual_objective;
+  out.summary.duality_gap = out.certificate.gap;
+  out.summary.relative_gap =
+      out.certificate.gap / std::max(1.0, std::abs(out.certificate.primal_objective));
+  out.summary.kkt_residual = Badness(out.certificate);
+  out.summary.iterations = steps_used;
+  out.summary.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (out.summary.status != SolveStatus::kUnbounded && out.summary.status != SolveStatus::kOptimal) {
+    out.summary.message = "stopped before the certificate met the tolerances";
+  }
+}
+
+
+// The planar path (PlanarApplicable): accelerated proximal gradient on the atom program, whose
+// iterations cost O(n^2) for all K ~ n^2 patterns at once and need no augmented Lagrangian; the
+// atoms are then gathered into pattern blocks, polished on their structure and certified by
+// the pattern program's own certificate. The tolerance of the gradient phase tightens each
+// round until the certificate holds.
+// Returns nothing when an atom's pattern is missing from the patterns (an enumeration that
+// merged nearly collinear directions): the general path then solves the problem.
+std::optional<ConeGroupLassoSolution> SolvePlanar(const ConeGroupLassoProblem& problem,
+                                                  const ConeGroupLassoOptions& options,
+                                                  std::chrono::steady_clock::time_point start) {
+  const PatternSet& patterns = *problem.patterns;
+  const int num_patterns = patterns.size(), n = static_cast<int>(problem.x.rows()), q = 3;
+  const PlanarAtoms atoms(problem.x, problem.gate);
+  ConeGroupLassoSolution out;
+  out.positive = Eigen::MatrixXd::Zero(q, num_patterns);
+  out.negative = Eigen::MatrixXd::Zero(q, num_patterns);
+  std::vector<char> full_pattern(num_patterns, 0);
+  for (int k = 0; k < num_patterns; ++k) full_pattern[k] = patterns.ActiveCount(k) == n;
+  PlanarAtomPoint point;
+  ConeGroupLassoCertificate best_cert;
+  bool have_cert = false;
+  std::vector<Block> blocks;
+  double tolerance = 1e-6;
+  for (int round = 0; round < options.max_rounds; ++round) {
+    out.rounds = round + 1;
+    // A growing budget of descent sweeps per round: the polish usually finishes from a rough
+    // point.
+    const int budget = static_cast<int>(std::min<double>(1000.0 * std::pow(2.0, round), 1e9));
+    SolvePlanarAtoms(atoms, problem.target, problem.beta, tolerance,
+                     std::max(1, std::min(budget, options.max_iterations - point.iterations)),
+                     point);
+    Eigen::MatrixXd pos, neg;
+    if (!PlanarAtomsToPatternBlocks(atoms, patterns, point, pos, neg)) return std::nullopt;
+    // The working set of the polish: the nonzero blocks and the full pattern's two blocks.
+    blocks.clear();
+    for (int k = 0; k < num_patterns; ++k)
+      for (int s = 0; s < 2; ++s)
+        if (full_pattern[k] || !(s == 0 ? pos : neg).col(k).isZero(0.0)) blocks.push_back({k, s});
+    if (PolishAndKeepBest(problem, options, blocks, 1e-9, &atoms, pos, neg, out, best_cert,
+                          have_cert))
+      break;
+    tolerance = std::max(tolerance * 1e-2, 1e-15);
+    if (point.iterations >= options.max_iterations) break;
+  }
+  out.certificate = have_cert ? best_cert : EvaluateWith(problem, out.positive, out.negative, &atoms);
+  out.fitted = FittedValues(problem, out.positive, out.negative);
+  out.working_set = static_cast<int>(blocks.size());
+  Finish(point.iterations, start, out);
+  return out;
+}
+
 }  // namespace
 
 ConeGroupLassoSolution SolveConeGroupLasso(const ConeGroupLassoProblem& problem,
@@ -831,6 +972,9 @@ ConeGroupLassoSolution SolveConeGroupLasso(const ConeGroupLassoProblem& problem,
                                            const ConeGroupLassoSolution* warm_start) {
   Validate(problem);
   const auto start = std::chrono::steady_clock::now();
+  if (PlanarApplicable(problem)) {
+    if (auto planar = SolvePlanar(problem, options, start)) return *std::move(planar);
+  }
   const PatternSet& patterns = *problem.patterns;
   const int num_patterns = patterns.size();
   const int q = static_cast<int>(problem.x.cols()) + 1;
@@ -891,12 +1035,7 @@ ConeGroupLassoSolution SolveConeGroupLasso(const ConeGroupLassoProblem& problem,
     return added;
   };
   auto fitted_of = [&](const Eigen::MatrixXd& pos, const Eigen::MatrixXd& neg) {
-    Eigen::VectorXd f = Eigen::VectorXd::Zero(n);
-    for (int k = 0; k < num_patterns; ++k) {
-      const Eigen::VectorXd v = pos.col(k) - neg.col(k);
-      if (!v.isZero(0.0)) f += GateOf(patterns, k, problem.gate).cwiseProduct(xt * v);
-    }
-    return f;
+    return FittedValues(problem, pos, neg);
   };
   if (!all_blocks) price(fitted_of(out.positive, out.negative), options.working_set_batch);
 
@@ -946,31 +1085,9 @@ ConeGroupLassoSolution SolveConeGroupLasso(const ConeGroupLassoProblem& problem,
     }
     Eigen::MatrixXd pos, neg;
     scatter(z, pos, neg);
-    ConeGroupLassoCertificate cert = EvaluateConeGroupLasso(problem, pos, neg);
-    if (options.polish) {
-      Eigen::MatrixXd zp = z;
-      if (Polisher(problem, blocks).Polish(zp, std::max(10.0 * tolerance, 1e-9))) {
-        Eigen::MatrixXd ppos, pneg;
-        scatter(zp, ppos, pneg);
-        const ConeGroupLassoCertificate pcert = EvaluateConeGroupLasso(problem, ppos, pneg);
-        if (Badness(pcert) < Badness(cert)) {
-          cert = pcert;
-          pos = ppos;
-          neg = pneg;
-          out.summary.polished = true;
-        }
-      }
-    }
-    if (!have_cert || Badness(cert) <= Badness(best_cert)) {
-      best_cert = cert;
-      have_cert = true;
-      out.positive = pos;
-      out.negative = neg;
-    }
-    if (Certified(best_cert, options)) {
-      out.summary.status = SolveStatus::kOptimal;
+    if (PolishAndKeepBest(problem, options, blocks, std::max(10.0 * tolerance, 1e-9), nullptr, pos,
+                          neg, out, best_cert, have_cert))
       break;
-    }
     const int added = all_blocks ? 0 : price(fitted_of(out.positive, out.negative),
                                              options.working_set_batch);
     if (added == 0) tolerance = std::max(tolerance * 1e-2, 1e-14);
@@ -979,18 +1096,7 @@ ConeGroupLassoSolution SolveConeGroupLasso(const ConeGroupLassoProblem& problem,
   out.certificate = have_cert ? best_cert : EvaluateConeGroupLasso(problem, out.positive, out.negative);
   out.fitted = fitted_of(out.positive, out.negative);
   out.working_set = static_cast<int>(blocks.size());
-  out.summary.objective = out.certificate.primal_objective;
-  out.summary.dual_objective = out.certificate.dual_objective;
-  out.summary.duality_gap = out.certificate.gap;
-  out.summary.relative_gap =
-      out.certificate.gap / std::max(1.0, std::abs(out.certificate.primal_objective));
-  out.summary.kkt_residual = Badness(out.certificate);
-  out.summary.iterations = steps_used;
-  out.summary.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (out.summary.status != SolveStatus::kUnbounded && out.summary.status != SolveStatus::kOptimal) {
-    out.summary.message = "stopped before the certificate met the tolerances";
-  }
+  Finish(steps_used, start, out);
   return out;
 }
 

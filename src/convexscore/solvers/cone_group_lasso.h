@@ -16,6 +16,13 @@
 // polish that fixes the nonzero blocks and their tight cone rows and solves the remaining smooth
 // problem by Newton's method; then pricing of every block against the dual point lambda = r / n,
 // which adds violated blocks to the working set or certifies optimality.
+//
+// In the plane without a linear term (DSM) and with every pattern (exact enumeration), the
+// solve runs on the program's atoms instead (solvers/planar_atoms.h): column generation with
+// an exact O(n^2) pricing over all patterns at once and block coordinate descent on the blocks
+// in play, then the same polish; the certificate's largest psi is then the exact sweep over the
+// atoms (docs/theory.md, "Planar atoms"). There, max_iterations counts descent sweeps and a
+// warm start is not used.
 #pragma once
 
 #include <Eigen/Dense>
