@@ -112,7 +112,7 @@ def parse_args():
         help="noise seeds of level 0, one circle study each (default 2,1)")
     add("--spiral-noise-seed", type=int, default=1, help="noise seed of level 0 (default 1)")
     add("--max-iterations", type=int, help="fit's solver iteration limit (default: fit's)")
-    add("--variant", type=variant_tag,
+    add("--variant", type=variant_tag, metavar="TAG",
         help="write the section under its own heading and the figures as dsm2d_TAG_* (TAG: "
              "lower-case letters, digits and _), leaving the default run's section alone")
     add("--seeds", type=int, default=10, help="non-convex runs per data set (default 10)")
