@@ -33,11 +33,13 @@ Data (written by this script as CSV): the circle, n points at angles uniform on 
 r_i = 10 (P - i) / P for i = 0, STRIDE, 2 STRIDE, ... < P (docs/data.md indexes from 0 as here);
 STRIDE 1 with P = 100 is the paper's set, a larger stride keeps the 2.5 turns with fewer points.
 
-Sizes are command-line options (the defaults finish in a few minutes on the loaded 2-core
-machine and give docs/results.md its numbers; the paper's spiral is --spiral-stride 1
---spiral-copies 5 --spiral-sigmas 0.5,0.1,0.05,0.03,0.01 --spiral-beta 0.1, out of reach of the
-present solver). The circle is studied once per noise seed in --circle-noise-seeds. Run from the
-repository root after building:
+Sizes are command-line options (the defaults finish in well under a minute on the loaded
+2-core machine and give docs/results.md its first section; the paper's spiral is --spiral-stride 1
+--spiral-copies 5 --spiral-sigmas 0.5,0.1,0.05,0.03,0.01 --spiral-beta 0.1, whose small sigmas
+are still out of reach of the solver). The circle is studied once per noise seed in
+--circle-noise-seeds. A run with other sizes can be written to a section and figures of its own
+with --variant TAG (heading "... in 2-D, variant TAG ...", figures docs/figures/dsm2d_TAG_*), so
+that it does not replace the default run's. Run from the repository root after building:
 
     python3 experiments/dsm_2d.py            # writes docs/results.md and docs/figures/dsm2d_*
     python3 experiments/dsm_2d.py --quick    # tiny run, prints only
@@ -59,6 +61,8 @@ from convex_vs_nonconvex_dsm import setup_lines, uptime  # noqa: E402
 
 HEADING = ("## Convex versus non-convex DSM in 2-D: circle and spiral, annealed Langevin "
            "(issue 7, item 6)")
+VARIANT_HEADING = ("## Convex versus non-convex DSM in 2-D, variant %s: annealed Langevin "
+                   "(issue 7, item 6)")
 FIGURES = os.path.join(ROOT, "docs", "figures")
 OPTIMIZER = "adam"
 SAMPLE_SEED = 7
@@ -68,6 +72,21 @@ SAME_OBJECTIVE_TOLERANCE = 1e-9
 
 def sigma_list(text):
     return [float(s) for s in text.split(",")]
+
+
+def variant_tag(text):
+    if not text or any(c not in "abcdefghijklmnopqrstuvwxyz0123456789_" for c in text):
+        raise ValueError("variant tag: lower-case letters, digits and _ only")
+    return text
+
+
+def heading(args):
+    return HEADING if args.variant is None else VARIANT_HEADING % args.variant
+
+
+def figure_name(args, name):
+    """docs/figures/dsm2d_<name>.png, or dsm2d_<variant>_<name>.png for a variant run."""
+    return "dsm2d_%s%s.png" % ("" if args.variant is None else args.variant + "_", name)
 
 
 def parse_args():
@@ -87,13 +106,15 @@ def parse_args():
     add("--spiral-sigmas", type=sigma_list, default=[1.0, 0.5, 0.25],
         help="spiral noise levels, decreasing (default 1,0.5,0.25)")
     add("--spiral-beta", type=float, default=0.5, help="spiral weight decay (default 0.5)")
-    # Two circle noise seeds: with seed 1 the present solver stalls at sigma 0.2 (relative gap
-    # 0.12 at its iteration limit; more iterations do not help) and at 0.1 (4e-4); with seed 2
-    # two of the three levels certify, the smallest among them.
+    # Two circle noise seeds: chosen when the earlier cone group lasso solver stalled at two
+    # levels with seed 1 and one with seed 2; the planar-atoms solver certifies all of them.
     add("--circle-noise-seeds", type=lambda t: [int(v) for v in t.split(",")], default=[2, 1],
         help="noise seeds of level 0, one circle study each (default 2,1)")
     add("--spiral-noise-seed", type=int, default=1, help="noise seed of level 0 (default 1)")
     add("--max-iterations", type=int, help="fit's solver iteration limit (default: fit's)")
+    add("--variant", type=variant_tag, metavar="TAG",
+        help="write the section under its own heading and the figures as dsm2d_TAG_* (TAG: "
+             "lower-case letters, digits and _), leaving the default run's section alone")
     add("--seeds", type=int, default=10, help="non-convex runs per data set (default 10)")
     add("--epochs", type=int, default=5000, help="Adam epochs per level (default 5000)")
     add("--lr", type=float, default=0.01, help="Adam learning rate (default 0.01)")
@@ -281,7 +302,7 @@ def median_run(result):
     return runs[(len(runs) - 1) // 2]
 
 
-def figures(result, out_dir):
+def figures(result, args, out_dir):
     """The data (one figure per data set), the convex samples and the median non-convex run's
     samples (one each per study)."""
     d = result["data"]
@@ -290,13 +311,13 @@ def figures(result, out_dir):
     files = {}
     for which, samples, title, name in (
             ("data", d["data"], "%s data (%d points)" % (d["name"], len(d["points"])),
-             "dsm2d_%s_data.png" % d["name"]),
+             figure_name(args, d["name"] + "_data")),
             ("convex", shown["convex_samples"]["draws"],
              "%s: convex DSM, sampling seed %d" % (label, SAMPLE_SEED + shown["seed"] - 1),
-             "dsm2d_%s_convex.png" % d["tag"]),
+             figure_name(args, d["tag"] + "_convex")),
             ("nonconvex", shown["samples"]["draws"],
              "%s: non-convex DSM, init seed %d" % (label, shown["seed"]),
-             "dsm2d_%s_nonconvex.png" % d["tag"])):
+             figure_name(args, d["tag"] + "_nonconvex"))):
         reference = [] if which == "data" else ["--reference", d["data"],
                                                 "--reference-columns", "x,y"]
         run(["plot", "scatter", "--samples", samples, "--columns", "x,y"] + reference +
@@ -322,23 +343,24 @@ def table_header(columns):
 
 
 def markdown(args, results, figure_files, elapsed, loads):
-    lines = [HEADING, ""]
+    lines = [heading(args), ""]
     lines.append(
         "Annealed-Langevin samples of convex DSM models (`fit --objective dsm`, one exact "
         "per-coordinate ReLU network per noise level, all activation patterns of the noisy "
         "inputs, biases free) against those of non-convex networks of the same width trained "
         "by `train` (one shared hidden layer f: R^2 -> R^2, biases free, full-batch %s, "
         "learning rate %g, %d epochs per level, init seeds 1..%d), on the same noisy inputs "
-        "(`--copies K --noise-seed S`, level l drawn with seed S + l by both commands; S = %s "
-        "for the circle, %d for the spiral). "
+        "(`--copies K --noise-seed S`, level l drawn with seed S + l by both commands; %s). "
         "**Width:** at each level the non-convex network has as many hidden units as the "
         "convex model has active neurons there, summed over the two output coordinates; a "
         "per-coordinate model is itself a shared-layer network whose second layer is block "
         "diagonal (each unit feeds one coordinate), so the two have the same number of units "
         "and the non-convex family is the larger one (docs/theory.md section 10)." % (
             OPTIMIZER, args.lr, args.epochs, args.seeds,
-            " and ".join(str(v) for v in args.circle_noise_seeds),
-            args.spiral_noise_seed))
+            ", ".join("S = %s for the %s" % (" and ".join(str(v) for v in seeds), name)
+                      for name, seeds in (("circle", args.circle_noise_seeds),
+                                          ("spiral", [args.spiral_noise_seed]))
+                      if args.only in (None, name))))
     lines.append("")
     command = " ".join(["experiments/dsm_2d.py"] + sys.argv[1:])
     lines += setup_lines(None, elapsed, loads, command, "the whole script with the figures")
@@ -375,7 +397,7 @@ def markdown(args, results, figure_files, elapsed, loads):
             finals = [run_["levels"][l]["objective"] for run_ in r["runs"]]
             below = sum(j < level["objective"] for j in finals)
             lines.append("| %s | %d | %d | %d | %g | %g | %d | %s | %.1e | %.6f | %.6f | %d | %s | "
-                         "%d of %d | %.1f | %.2f |" % (
+                         "%d of %d | %.2f | %.2f |" % (
                              d["name"], d["noise_seed"], len(d["points"]), d["copies"],
                              d["beta"],
                              level["sigma"], level["patterns"], level["status"], level["gap"],
@@ -420,7 +442,7 @@ def markdown(args, results, figure_files, elapsed, loads):
                 drawn.add(files[which])
                 lines.append("![%s](figures/%s)" % (caption, files[which]))
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n"
 
 
 def datasets(args, work):
@@ -450,14 +472,15 @@ def main():
     with tempfile.TemporaryDirectory(prefix="dsm-2d-") as work:
         results = [study(d, args, work) for d in datasets(args, work)]
         out_dir = work if args.quick else FIGURES
-        figure_files = {r["data"]["tag"]: figures(r, out_dir) for r in results}
+        figure_files = {r["data"]["tag"]: figures(r, args, out_dir) for r in results}
         loads.append(uptime())
         section = markdown(args, results, figure_files, time.perf_counter() - started, loads)
     if args.quick:
         print(section)
     else:
-        write_section(section, HEADING)
-        print("wrote the section to docs/results.md and the figures to docs/figures/dsm2d_*")
+        write_section(section, heading(args))
+        print("wrote the section to docs/results.md and the figures to docs/figures/%s" %
+              figure_name(args, "*"))
 
 
 if __name__ == "__main__":
