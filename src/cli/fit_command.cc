@@ -11,6 +11,7 @@
 #include "cli/fit_dsm_nd.h"
 #include "cli/fit_sm_nd.h"
 #include "cli/report.h"
+#include "convexscore/solvers/cone_group_lasso.h"
 #include "convexscore/common.h"
 #include "convexscore/io/atomic_file.h"
 #include "convexscore/io/model_json.h"
@@ -139,7 +140,10 @@ CLI::App* AddFitCommand(CLI::App& app, FitArgs& args) {
       ->option_text("T");
   fit->add_option("--max-iterations", args.max_iterations,
                   "solver iteration limit (default " +
-                      std::to_string(ScoreMatching1DOptions{}.max_iterations) + ")")
+                      std::to_string(ScoreMatching1DOptions{}.max_iterations) +
+                      " interior-point iterations in 1-D; in d-D it counts first-order steps "
+                      "or descent sweeps, default " +
+                      std::to_string(ConeGroupLassoOptions{}.max_iterations) + ")")
       ->option_text("K");
   fit->add_option("--objective", args.objective,
                   "sm: score matching on the data (default); dsm: denoising score matching, "
