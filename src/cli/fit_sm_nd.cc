@@ -144,6 +144,14 @@ void AddThresholdsNDOptions(CLI::App& thresholds, ThresholdsArgs& args) {
       ->option_text("T");
 }
 
+// The pattern choice (--patterns/--pattern-directions/--pattern-seed) into a fit's options.
+template <typename Options>
+void ApplyPatternArgs(const PatternArgs& patterns, Options& options) {
+  options.sample_patterns = patterns.sample_patterns;
+  options.sampled_directions = patterns.sampled_directions;
+  options.seed = patterns.seed;
+}
+
 // Architecture (b): the nuclear-norm relaxation (a lower bound) and the network rebuilt from it
 // (an upper bound), with the gap between them.
 int RunFitSharedND(const FitArgs& args) {
@@ -151,10 +159,7 @@ int RunFitSharedND(const FitArgs& args) {
   ParseModelOptions(args, options);
   CheckOutputWritable(args.out);
   const LoadedPoints data = LoadCheckedPoints(args.data);
-  const PatternArgs patterns = ParsePatternArgs(args, static_cast<int>(data.x.cols()));
-  options.sample_patterns = patterns.sample_patterns;
-  options.sampled_directions = patterns.sampled_directions;
-  options.seed = patterns.seed;
+  ApplyPatternArgs(ParsePatternArgs(args, static_cast<int>(data.x.cols())), options);
   const SharedHiddenLayerNDResult result = FitSharedHiddenLayerND(data.x, options);
   if (result.summary.status == SolveStatus::kUnbounded) {
     std::cerr << "error: " << result.summary.message << '\n';
@@ -207,10 +212,7 @@ int RunFitScoreMatchingND(const FitArgs& args) {
   CheckOutputWritable(args.out);
 
   const LoadedPoints data = LoadCheckedPoints(args.data);
-  const PatternArgs patterns = ParsePatternArgs(args, static_cast<int>(data.x.cols()));
-  options.sample_patterns = patterns.sample_patterns;
-  options.sampled_directions = patterns.sampled_directions;
-  options.seed = patterns.seed;
+  ApplyPatternArgs(ParsePatternArgs(args, static_cast<int>(data.x.cols())), options);
   ScoreMatchingNDModel fit;
   try {
     fit = FitScoreMatchingNDModel(data.x, options, threshold_tolerance);

@@ -340,12 +340,7 @@ ConeGroupLassoCertificate EvaluateWith(const ConeGroupLassoProblem& problem,
   }
   }
   if (!has_linear) {
-    // The best multiple theta lambda with theta psi <= beta: D(theta) is a concave quadratic.
-    const double ll = lambda.squaredNorm(), ly = lambda.dot(problem.target);
-    const double limit = cert.worst_psi > 0 ? problem.beta / cert.worst_psi
-                                            : std::numeric_limits<double>::infinity();
-    double theta = ll > 0 ? std::clamp(-ly / (n * ll), 0.0, limit) : 0.0;
-    if (!std::isfinite(theta)) theta = 0.0;
+    const double theta = BestDualMultiple(lambda, problem.target, problem.beta, cert.worst_psi);
     cert.dual_scale = theta;
     lambda *= theta;
     cert.worst_psi *= theta;
@@ -358,6 +353,15 @@ ConeGroupLassoCertificate EvaluateWith(const ConeGroupLassoProblem& problem,
 }
 
 }  // namespace
+
+double BestDualMultiple(const Eigen::VectorXd& lambda, const Eigen::VectorXd& y, double beta,
+                        double worst_psi) {
+  const double n = static_cast<double>(lambda.size());
+  const double ll = lambda.squaredNorm(), ly = lambda.dot(y);
+  const double limit = worst_psi > 0 ? beta / worst_psi : std::numeric_limits<double>::infinity();
+  const double theta = ll > 0 ? std::clamp(-ly / (n * ll), 0.0, limit) : 0.0;
+  return std::isfinite(theta) ? theta : 0.0;
+}
 
 ConeGroupLassoCertificate EvaluateConeGroupLasso(const ConeGroupLassoProblem& problem,
                                                  const Eigen::MatrixXd& positive,

@@ -86,6 +86,13 @@ ConeGroupLassoSolution SolveConeGroupLasso(const ConeGroupLassoProblem& problem,
                                            const ConeGroupLassoOptions& options,
                                            const ConeGroupLassoSolution* warm_start = nullptr);
 
+// Without a linear term the dual constraints psi <= beta are homogeneous in lambda, so any
+// lambda scaled by theta is dual feasible once theta worst_psi <= beta; this is the theta that
+// maximises the dual objective -(n/2) ||theta lambda||^2 - <theta lambda, y> under that bound
+// (a concave quadratic in theta, clamped to [0, beta / worst_psi]; 0 when lambda = 0).
+double BestDualMultiple(const Eigen::VectorXd& lambda, const Eigen::VectorXd& y, double beta,
+                        double worst_psi);
+
 // The certificate of any point (pricing every block): independent of how the point was found.
 ConeGroupLassoCertificate EvaluateConeGroupLasso(const ConeGroupLassoProblem& problem,
                                                  const Eigen::MatrixXd& positive,

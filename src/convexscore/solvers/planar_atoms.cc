@@ -7,6 +7,8 @@
 
 #include <Eigen/Eigenvalues>
 
+#include "convexscore/solvers/cone_group_lasso.h"
+
 namespace convexscore {
 namespace {
 
@@ -178,15 +180,24 @@ std::vector<std::uint64_t> PlanarAtoms::PatternBits(int a) const {
   return bits;
 }
 
-double PlanarWorstDualNorm(const PlanarAtoms& atoms, const Eigen::VectorXd& lambda) {
+namespace {
+
+// PlanarWorstDualNorm with g = F^T lambda already computed.
+double WorstDualNorm(const PlanarAtoms& atoms, const Eigen::VectorXd& lambda,
+                     const Eigen::Matrix2Xd& g) {
   double worst = (atoms.x().transpose() * lambda).norm();
-  const Eigen::Matrix2Xd g = atoms.ApplyTranspose(lambda);
   for (int a = 0; a < atoms.size(); ++a) {
     if (atoms.Degenerate(a)) continue;
     const Eigen::Vector2d v = g.col(a);
     worst = std::max({worst, atoms.ArcMax(a, v), atoms.ArcMax(a, -v)});
   }
   return worst;
+}
+
+}  // namespace
+
+double PlanarWorstDualNorm(const PlanarAtoms& atoms, const Eigen::VectorXd& lambda) {
+  return WorstDualNorm(atoms, lambda, atoms.ApplyTranspose(lambda));
 }
 
 namespace {
@@ -207,18 +218,19 @@ double Penalty(const Eigen::Matrix2Xd& positive, const Eigen::Matrix2Xd& negativ
 }
 
 // Primal and dual values at a point: the dual point is theta r / n, theta the best multiple
-// that keeps the worst dual norm within beta (as EvaluateConeGroupLasso does for patterns).
-void Evaluate(const PlanarAtoms& atoms, const Eigen::VectorXd& y, double beta, PlanarAtomPoint& p) {
+// that keeps the worst dual norm within beta (BestDualMultiple, as for the pattern program).
+// Returns F^T r / n for every atom, which the pricing reuses.
+Eigen::Matrix2Xd Evaluate(const PlanarAtoms& atoms, const Eigen::VectorXd& y, double beta,
+                          PlanarAtomPoint& p) {
   const int n = atoms.points();
   const Eigen::VectorXd r = CentredResidual(atoms, y, p.positive, p.negative, p.linear, &p.constant);
   p.primal = r.squaredNorm() / (2.0 * n) + beta * Penalty(p.positive, p.negative, p.linear);
   const Eigen::VectorXd lambda = r / n;
-  const double worst = PlanarWorstDualNorm(atoms, lambda);
-  const double ll = lambda.squaredNorm(), ly = lambda.dot(y);
-  const double limit = worst > 0 ? beta / worst : std::numeric_limits<double>::infinity();
-  double theta = ll > 0 ? std::clamp(-ly / (n * ll), 0.0, limit) : 0.0;
-  if (!std::isfinite(theta)) theta = 0.0;
-  p.dual = -0.5 * n * theta * theta * ll - theta * ly;
+  Eigen::Matrix2Xd g = atoms.ApplyTranspose(lambda);
+  const Eigen::VectorXd dual_point =
+      BestDualMultiple(lambda, y, beta, WorstDualNorm(atoms, lambda, g)) * lambda;
+  p.dual = -0.5 * n * dual_point.squaredNorm() - dual_point.dot(y);
+  return g;
 }
 
 // The restricted program on a few atom blocks (and the linear block), with the data products
@@ -321,10 +333,8 @@ class RestrictedProgram {
     double worst = g.tail<2>().norm();
     for (int b = 0; b < m; ++b)
       worst = std::max(worst, atoms_.ArcMax(blocks_[b].first, -g.segment<2>(2 * b)));
-    const Eigen::VectorXd lambda = r / n;
-    const double ll = lambda.squaredNorm(), ly = lambda.dot(centred_y_);
-    double theta = ll > 0 ? std::clamp(-ly / (n * ll), 0.0, worst > 0 ? beta / worst : 1e300) : 0.0;
-    const double dual = -0.5 * n * theta * theta * ll - theta * ly;
+    const Eigen::VectorXd lambda = BestDualMultiple(r / n, centred_y_, beta, worst) * r / n;
+    const double dual = -0.5 * n * lambda.squaredNorm() - lambda.dot(centred_y_);
     return (primal - dual) / std::max(1.0, std::abs(primal));
   }
 
@@ -350,9 +360,7 @@ void SolvePlanarAtoms(const PlanarAtoms& atoms, const Eigen::VectorXd& y, double
     // The blocks in play: those already in the working set (kept, so that a block the
     // restricted solve zeroes is not priced back in round after round) and the most violated
     // ones at the current point.
-    const Eigen::VectorXd r = CentredResidual(atoms, y, point.positive, point.negative, point.linear,
-                                              &point.constant);
-    const Eigen::Matrix2Xd g = atoms.ApplyTranspose(r / atoms.points());
+    const Eigen::Matrix2Xd g = Evaluate(atoms, y, beta, point);
     std::vector<char> in_set(2 * static_cast<std::size_t>(m), 0);
     for (const auto& [a, sign] : point.working) in_set[2 * a + (sign > 0 ? 0 : 1)] = 1;
     for (int a = 0; a < m; ++a) {
@@ -374,7 +382,6 @@ void SolvePlanarAtoms(const PlanarAtoms& atoms, const Eigen::VectorXd& y, double
       }
     }
     std::vector<std::pair<int, int>>& blocks = point.working;
-    Evaluate(atoms, y, beta, point);
     const double gap = (point.primal - point.dual) / std::max(1.0, std::abs(point.primal));
     if (gap <= tolerance) return;
     const std::size_t take = std::min<std::size_t>(violated.size(), batch);
