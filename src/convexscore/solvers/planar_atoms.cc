@@ -5,8 +5,6 @@
 #include <limits>
 #include <numbers>
 
-#include <Eigen/Eigenvalues>
-
 #include "convexscore/solvers/cone_group_lasso.h"
 
 namespace convexscore {
@@ -233,9 +231,19 @@ Eigen::Matrix2Xd Evaluate(const PlanarAtoms& atoms, const Eigen::VectorXd& y, do
   return g;
 }
 
-// The restricted program on a few atom blocks (and the linear block), with the data products
-// precomputed: columns 2b, 2b + 1 of `features` are the centred features of block b (sign
-// included), the last two the centred data (the linear block).
+// The restricted program on a few atom blocks (and the linear block), solved by a primal
+// barrier method (docs/theory.md, "Planar atoms"). Block coordinate descent stalled here at small
+// noise levels: the atoms that separate the copies of one point have nearly parallel features,
+// and tens of thousands of sweeps left relative gaps near 1e-4. Newton's method on the barrier
+// problem does not care about that conditioning.
+//
+// For each block, beta ||w|| is replaced by its barrier smoothing h(w) = min_t beta t -
+// mu log(t^2 - ||w||^2), whose minimiser is t = (mu + q) / beta, q = sqrt(mu^2 + beta^2 ||w||^2),
+// and the sector by -mu log(a . w) for its two inward edge normals a. At a centred point the
+// scaled residual r / n is dual feasible for the restricted program (each price is below
+// beta ||w|| / t <= beta) and the gap is at most 3 mu per atom block and mu for the linear one,
+// so decreasing mu drives the restricted gap to zero; the gap is measured exactly at the end of
+// each stage.
 class RestrictedProgram {
  public:
   RestrictedProgram(const PlanarAtoms& atoms, const Eigen::VectorXd& y,
@@ -247,88 +255,194 @@ class RestrictedProgram {
     features_.rightCols(2) = atoms.x();
     features_.rowwise() -= features_.colwise().mean();
     centred_y_ = y.array() - y.mean();
-    gram_ = features_.transpose() * features_ / n;
-    linear_ = features_.transpose() * centred_y_ / n;
+    normals_.resize(2, 2 * m);
+    half_plane_.assign(m, 0);
+    middle_.resize(2, m);
+    for (int b = 0; b < m; ++b) {
+      const int a = blocks[b].first;
+      const Eigen::Vector2d s = atoms.EdgeRay(a, 0), e = atoms.EdgeRay(a, 1);
+      // Cross(s, w) >= 0 and Cross(w, e) >= 0; an arc of width pi is the half-plane of s.
+      normals_.col(2 * b) = Eigen::Vector2d(-s[1], s[0]);
+      normals_.col(2 * b + 1) = Eigen::Vector2d(e[1], -e[0]);
+      half_plane_[b] = Cross(s, e) <= 1e-12;
+      middle_.col(b) = half_plane_[b] ? Eigen::Vector2d(normals_.col(2 * b)) : Eigen::Vector2d((s + e).normalized());
+    }
+    if (2 * m + 2 <= n) gram_ = features_.transpose() * features_ / n;
   }
 
-  // Block coordinate descent from v, each block minimised exactly (BlockMinimum), until the
-  // restricted relative gap is <= tolerance or max_sweeps sweeps were made. Returns the sweeps.
-  int Run(Eigen::VectorXd& v, double beta, double tolerance, int max_sweeps) const {
+  // Minimises the restricted program from v (any point of the closed sectors) until its exact
+  // relative gap is <= tolerance or max_steps Newton steps were taken; returns the steps.
+  // Sets *stalled when a Newton direction no longer descends (rounding at tiny mu).
+  int Run(Eigen::VectorXd& v, double beta, double tolerance, int max_steps, bool* stalled) const {
+    *stalled = false;
     const int m = static_cast<int>(blocks_.size());
-    Eigen::VectorXd gv = gram_ * v;  // kept up to date block by block
-    int sweep = 0;
-    for (; sweep < max_sweeps; ++sweep) {
-      if (sweep % 10 == 0 && Gap(v, beta) <= tolerance) break;
-      for (int b = 0; b <= m; ++b) {
-        const Eigen::Vector2d old = v.segment<2>(2 * b);
-        const Eigen::Matrix2d h = gram_.block<2, 2>(2 * b, 2 * b);
-        // The block's linear coefficient with the other blocks held fixed.
-        const Eigen::Vector2d c = linear_.segment<2>(2 * b) - gv.segment<2>(2 * b) + h * old;
-        const Eigen::Vector2d w = BlockMinimum(h, c, beta, b < m ? blocks_[b].first : -1);
-        const Eigen::Vector2d delta = w - old;
-        if (delta.isZero(0.0)) continue;
-        v.segment<2>(2 * b) = w;
-        gv.noalias() += gram_.middleCols<2>(2 * b) * delta;
+    const double barrier_degree = 3.0 * m + 1.0;
+    double gap = Gap(v, beta);
+    if (gap <= tolerance) return 0;
+    const double scale = std::max(1.0, std::abs(Primal(v, beta)));
+    double mu = std::max(gap * scale / barrier_degree, 1e-300);
+    // Strictly inside every sector, at about the size a zero block has on the central path.
+    for (int b = 0; b < m; ++b) v.segment<2>(2 * b) += (mu / beta) * middle_.col(b);
+    int steps = 0, idle = 0;
+    while (steps < max_steps) {
+      const double previous = gap;
+      steps += Centre(v, beta, mu, max_steps - steps, stalled);
+      gap = Gap(v, beta);
+      if (gap <= tolerance || *stalled) break;
+      // Rounding stops the progress long before mu reaches zero: two stages without halving
+      // the gap end the solve.
+      idle = gap > 0.5 * previous ? idle + 1 : 0;
+      if (idle >= 2) {
+        *stalled = true;
+        break;
       }
+      // Next stage: aim at a fiftieth of the measured gap, at least a tenfold decrease.
+      mu = std::min(mu / 10.0, 0.1 * gap * scale / barrier_degree);
+      if (!(mu > 1e-300)) break;
     }
-    return sweep;
+    return steps;
   }
 
-  // argmin over w in the sector of `atom` (the plane when atom < 0) of
-  // (1/2) w^T h w - c^T w + beta ||w||: zero when no direction of the sector descends; else the
-  // unconstrained minimiser when it lies in the sector; else the better of the two edge rays.
-  Eigen::Vector2d BlockMinimum(const Eigen::Matrix2d& h, const Eigen::Vector2d& c, double beta,
-                               int atom) const {
-    const double reach = atom < 0 ? c.norm() : atoms_.ArcMax(atom, c);
-    if (reach <= beta) return Eigen::Vector2d::Zero();
-    auto value = [&](const Eigen::Vector2d& w) { return 0.5 * w.dot(h * w) - c.dot(w) + beta * w.norm(); };
-    // Stationarity (h + beta / t I) w = c with t = ||w||: with h = Q diag(mu) Q^T the norm of
-    // w(t) = Q diag(1 / (mu + beta / t)) Q^T c equals t where sum c~_i^2 / (mu_i t + beta)^2 = 1,
-    // a decreasing function of t (bisection).
-    const Eigen::SelfAdjointEigenSolver<Eigen::Matrix2d> eig(h);
-    const Eigen::Vector2d mu = eig.eigenvalues().cwiseMax(0.0);
-    const Eigen::Vector2d ct = eig.eigenvectors().transpose() * c;
-    auto excess = [&](double t) {
-      return ct.cwiseQuotient(mu * t + Eigen::Vector2d::Constant(beta)).squaredNorm() - 1.0;
-    };
-    Eigen::Vector2d best = Eigen::Vector2d::Zero();
-    double best_value = 0.0;
-    if (c.norm() > beta) {
-      double lo = 0.0, hi = 1.0;
-      for (int k = 0; k < 200 && excess(hi) > 0; ++k) hi *= 2.0;
-      if (excess(hi) <= 0) {
-        for (int k = 0; k < 100; ++k) {
-          const double mid = 0.5 * (lo + hi);
-          (excess(mid) > 0 ? lo : hi) = mid;
+ private:
+  // Damped Newton steps on the barrier problem at mu until the Newton decrement is small.
+  int Centre(Eigen::VectorXd& v, double beta, double mu, int max_steps, bool* stalled) const {
+    const int n = static_cast<int>(features_.rows()), m = static_cast<int>(blocks_.size());
+    int steps = 0;
+    double value = Barrier(v, features_ * v - centred_y_, beta, mu);
+    while (steps < max_steps) {
+      ++steps;
+      const Eigen::VectorXd r = features_ * v - centred_y_;
+      Eigen::VectorXd grad = features_.transpose() * r / n;
+      std::vector<Eigen::Matrix2d> hess(m + 1);
+      for (int b = 0; b <= m; ++b) {
+        Eigen::Vector2d g;
+        BlockDerivatives(b, v.segment<2>(2 * b), beta, mu, g, hess[b]);
+        grad.segment<2>(2 * b) += g;
+      }
+      const Eigen::VectorXd dx = Solve(hess, -grad);
+      const double decrement = -grad.dot(dx);
+      if (!(decrement > 1e-3 * mu)) break;
+      // Stay strictly inside the sectors, then backtrack on the barrier value.
+      double step = 1.0;
+      for (int b = 0; b < m; ++b) {
+        for (int k = 0; k < (half_plane_[b] ? 1 : 2); ++k) {
+          const double slope = normals_.col(2 * b + k).dot(dx.segment<2>(2 * b));
+          if (slope < 0) step = std::min(step, -0.99 * normals_.col(2 * b + k).dot(v.segment<2>(2 * b)) / slope);
         }
-        const double t = 0.5 * (lo + hi);
-        const Eigen::Vector2d w =
-            t * (eig.eigenvectors() * ct.cwiseQuotient(mu * t + Eigen::Vector2d::Constant(beta)));
-        const bool inside = atom < 0 || (atoms_.ProjectOntoSector(atom, w) - w).norm() <= 1e-14 * w.norm();
-        if (inside) return w;
+      }
+      const Eigen::VectorXd fdx = features_ * dx;
+      // A decrease below the rounding of the barrier's value cannot be tested; the Newton step
+      // (kept inside the sectors) is taken as it is then.
+      const bool resolvable = decrement > 1e-14 * std::max(1.0, std::abs(value));
+      bool moved = false;
+      for (int k = 0; k < 60; ++k, step *= 0.5) {
+        const Eigen::VectorXd trial = v + step * dx;
+        const double trial_value = Barrier(trial, r + step * fdx, beta, mu);
+        if (trial_value <= value - 0.25 * step * decrement ||
+            (!resolvable && trial_value < std::numeric_limits<double>::infinity())) {
+          v = trial;
+          value = trial_value;
+          moved = true;
+          break;
+        }
+      }
+      if (!moved) {
+        *stalled = true;
+        break;
       }
     }
-    for (int edge = 0; edge < 2 && atom >= 0; ++edge) {
-      const Eigen::Vector2d u = atoms_.EdgeRay(atom, edge);
-      const double curvature = u.dot(h * u);
-      if (!(curvature > 0)) continue;
-      const Eigen::Vector2d w = std::max(0.0, (c.dot(u) - beta) / curvature) * u;
-      const double val = value(w);
-      if (val < best_value) {
-        best_value = val;
-        best = w;
+    return steps;
+  }
+
+  // Gradient and Hessian of block b's barrier terms at w.
+  void BlockDerivatives(int b, const Eigen::Vector2d& w, double beta, double mu, Eigen::Vector2d& g,
+                        Eigen::Matrix2d& h) const {
+    const double s = w.norm(), q = std::hypot(mu, beta * s), t = (mu + q) / beta;
+    g = (beta / t) * w;
+    // Eigenvalues beta / t across w and (beta / t)(mu / q) along it (no cancellation).
+    h = (beta / t) * Eigen::Matrix2d::Identity();
+    if (s > 0) h -= (beta / t) * (1.0 - mu / q) * (w / s) * (w / s).transpose();
+    if (b == static_cast<int>(blocks_.size())) return;
+    for (int k = 0; k < (half_plane_[b] ? 1 : 2); ++k) {
+      const Eigen::Vector2d a = normals_.col(2 * b + k);
+      const double c = a.dot(w);
+      g -= (mu / c) * a;
+      h += (mu / (c * c)) * a * a.transpose();
+    }
+  }
+
+  // The barrier objective at v with residual r = F v - y (+infinity outside the open sectors).
+  double Barrier(const Eigen::VectorXd& v, const Eigen::VectorXd& r, double beta, double mu) const {
+    const int n = static_cast<int>(features_.rows()), m = static_cast<int>(blocks_.size());
+    double value = r.squaredNorm() / (2.0 * n);
+    for (int b = 0; b <= m; ++b) {
+      const Eigen::Vector2d w = v.segment<2>(2 * b);
+      const double q = std::hypot(mu, beta * w.norm()), t = (mu + q) / beta;
+      value += beta * t - mu * std::log(2.0 * mu * t / beta);
+      if (b == m) continue;
+      for (int k = 0; k < (half_plane_[b] ? 1 : 2); ++k) {
+        const double c = normals_.col(2 * b + k).dot(w);
+        if (!(c > 0)) return std::numeric_limits<double>::infinity();
+        value -= mu * std::log(c);
       }
     }
-    return best;
+    return value;
+  }
+
+  // Solves (F^T F / n + blockdiag(hess)) dx = rhs: directly when the blocks are few, else by the
+  // Woodbury identity through the n x n matrix n I + F B^-1 F^T, with one refinement step.
+  Eigen::VectorXd Solve(const std::vector<Eigen::Matrix2d>& hess, const Eigen::VectorXd& rhs) const {
+    const int n = static_cast<int>(features_.rows()), p = static_cast<int>(rhs.size());
+    const int nb = p / 2;
+    if (gram_.size() > 0) {
+      Eigen::MatrixXd h = gram_;
+      for (int b = 0; b < nb; ++b) h.block<2, 2>(2 * b, 2 * b) += hess[b];
+      return h.llt().solve(rhs);
+    }
+    std::vector<Eigen::Matrix2d> inverse(nb);
+    for (int b = 0; b < nb; ++b) inverse[b] = hess[b].inverse();
+    Eigen::MatrixXd scaled(n, p);  // F B^-1
+    for (int b = 0; b < nb; ++b) scaled.middleCols<2>(2 * b).noalias() = features_.middleCols<2>(2 * b) * inverse[b];
+    Eigen::MatrixXd k = Eigen::MatrixXd::Identity(n, n) * n;
+    k.noalias() += scaled * features_.transpose();
+    const Eigen::LLT<Eigen::MatrixXd> llt(k);
+    auto apply_inverse = [&](const Eigen::VectorXd& u) {
+      Eigen::VectorXd out(p);
+      for (int b = 0; b < nb; ++b) out.segment<2>(2 * b) = inverse[b] * u.segment<2>(2 * b);
+      out.noalias() -= scaled.transpose() * llt.solve(scaled * u);
+      return out;
+    };
+    // The identity subtracts nearly equal terms along the radial directions of large blocks
+    // (B^-1 grows like 1 / mu there), so refine while the residual shrinks.
+    auto residual_of = [&](const Eigen::VectorXd& dx) {
+      Eigen::VectorXd residual = rhs - features_.transpose() * (features_ * dx) / n;
+      for (int b = 0; b < nb; ++b) residual.segment<2>(2 * b) -= hess[b] * dx.segment<2>(2 * b);
+      return residual;
+    };
+    Eigen::VectorXd dx = apply_inverse(rhs);
+    Eigen::VectorXd residual = residual_of(dx);
+    for (int k = 0; k < 5 && residual.norm() > 1e-12 * rhs.norm(); ++k) {
+      const Eigen::VectorXd better = dx + apply_inverse(residual);
+      const Eigen::VectorXd better_residual = residual_of(better);
+      if (!(better_residual.norm() < residual.norm())) break;
+      dx = better;
+      residual = better_residual;
+    }
+    return dx;
+  }
+
+  double Primal(const Eigen::VectorXd& v, double beta) const {
+    const int n = static_cast<int>(features_.rows()), m = static_cast<int>(blocks_.size());
+    double penalty = 0.0;
+    for (int b = 0; b <= m; ++b) penalty += v.segment<2>(2 * b).norm();
+    return (features_ * v - centred_y_).squaredNorm() / (2.0 * n) + beta * penalty;
   }
 
   // The relative gap of the restricted program at v (dual point: the scaled residual).
   double Gap(const Eigen::VectorXd& v, double beta) const {
     const int n = static_cast<int>(features_.rows()), m = static_cast<int>(blocks_.size());
     const Eigen::VectorXd r = features_ * v - centred_y_;
-    double penalty = 0.0;
-    for (int b = 0; b <= m; ++b) penalty += v.segment<2>(2 * b).norm();
-    const double primal = r.squaredNorm() / (2.0 * n) + beta * penalty;
+    const double primal = Primal(v, beta);
     const Eigen::VectorXd g = features_.transpose() * r / n;
     double worst = g.tail<2>().norm();
     for (int b = 0; b < m; ++b)
@@ -338,12 +452,42 @@ class RestrictedProgram {
     return (primal - dual) / std::max(1.0, std::abs(primal));
   }
 
- private:
   const PlanarAtoms& atoms_;
   const std::vector<std::pair<int, int>>& blocks_;
   Eigen::MatrixXd features_, gram_;
-  Eigen::VectorXd centred_y_, linear_;
+  Eigen::VectorXd centred_y_;
+  Eigen::Matrix2Xd normals_, middle_;
+  std::vector<char> half_plane_;
 };
+
+double RelativeGap(const PlanarAtomPoint& p) {
+  return (p.primal - p.dual) / std::max(1.0, std::abs(p.primal));
+}
+
+// The barrier leaves every block of the working set nonzero; those whose price (g = F^T r / n at
+// the point) is clearly below beta are zero at the optimum and only slow the polish and inflate
+// the neuron count. The dual point moves with the residual, so a pruning is judged by the primal
+// value alone: it may cost no more than the gap (the polish then re-solves on the remaining
+// blocks). The tightest price margin that passes is kept.
+void PruneInactive(const PlanarAtoms& atoms, const Eigen::VectorXd& y, double beta,
+                   const Eigen::Matrix2Xd& g, PlanarAtomPoint& point) {
+  const PlanarAtomPoint before = point;
+  for (double margin : {1e-3, 1e-2, 1e-1, 0.5}) {
+    bool changed = false;
+    for (const auto& [a, sign] : point.working) {
+      auto w = (sign > 0 ? point.positive : point.negative).col(a);
+      if (w.isZero(0.0) ||
+          atoms.ArcMax(a, -sign * Eigen::Vector2d(g.col(a))) >= (1.0 - margin) * beta)
+        continue;
+      w.setZero();
+      changed = true;
+    }
+    if (!changed) return;
+    Evaluate(atoms, y, beta, point);
+    if (point.primal - before.primal <= before.primal - before.dual) return;
+    point = before;
+  }
+}
 
 }  // namespace
 
@@ -355,7 +499,8 @@ void SolvePlanarAtoms(const PlanarAtoms& atoms, const Eigen::VectorXd& y, double
     point.negative = Eigen::Matrix2Xd::Zero(2, m);
     point.linear.setZero();
   }
-  const int batch = std::max(10, atoms.points() / 10);
+  const int batch = std::max(10, atoms.points() / 2);
+  bool stalled = false;  // the last restricted solve stopped on rounding
   for (int round = 0; round < 1000 && point.iterations < max_steps; ++round) {
     // The blocks in play: those already in the working set (kept, so that a block the
     // restricted solve zeroes is not priced back in round after round) and the most violated
@@ -382,8 +527,11 @@ void SolvePlanarAtoms(const PlanarAtoms& atoms, const Eigen::VectorXd& y, double
       }
     }
     std::vector<std::pair<int, int>>& blocks = point.working;
-    const double gap = (point.primal - point.dual) / std::max(1.0, std::abs(point.primal));
-    if (gap <= tolerance) return;
+    const double gap = RelativeGap(point);
+    if (gap <= tolerance || (violated.empty() && stalled)) {
+      PruneInactive(atoms, y, beta, g, point);
+      return;
+    }
     const std::size_t take = std::min<std::size_t>(violated.size(), batch);
     std::partial_sort(violated.begin(), violated.begin() + take, violated.end(),
                       [](const auto& p, const auto& q) { return p.first > q.first; });
@@ -396,13 +544,13 @@ void SolvePlanarAtoms(const PlanarAtoms& atoms, const Eigen::VectorXd& y, double
       v.segment<2>(2 * b) = (blocks[b].second > 0 ? point.positive : point.negative).col(blocks[b].first);
     v.tail<2>() = point.linear;
     // The restricted program only as accurately as the outer gap warrants.
-    point.iterations += program.Run(v, beta, std::max(0.1 * tolerance, 0.01 * gap),
-                                    std::min(500, max_steps - point.iterations));
+    point.iterations += program.Run(v, beta, std::max(0.1 * tolerance, 1e-3 * gap),
+                                    max_steps - point.iterations, &stalled);
     for (int b = 0; b < nb; ++b)
       (blocks[b].second > 0 ? point.positive : point.negative).col(blocks[b].first) = v.segment<2>(2 * b);
     point.linear = v.tail<2>();
   }
-  Evaluate(atoms, y, beta, point);
+  PruneInactive(atoms, y, beta, Evaluate(atoms, y, beta, point), point);
 }
 
 bool PlanarAtomsToPatternBlocks(const PlanarAtoms& atoms, const PatternSet& patterns,

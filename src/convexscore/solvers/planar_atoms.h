@@ -91,14 +91,15 @@ struct PlanarAtomPoint {
   double constant = 0.0;
   std::vector<std::pair<int, int>> working;  // (atom, sign) blocks of the column generation
   double primal = 0.0, dual = 0.0;  // gap = primal - dual, dual from the centred scaled residual
-  int iterations = 0;
+  int iterations = 0;  // Newton steps
 };
 
 // Column generation on the atom program with target y and weight beta, from `point` (updated in
 // place): the blocks in play are the nonzero ones and the most violated ones under the O(n^2)
-// pricing; the program restricted to them is solved by accelerated proximal gradient on its
-// Gram matrix; repeated until the relative gap is <= tolerance or max_steps proximal steps were
-// taken in all.
+// pricing; the program restricted to them is solved by a primal barrier method (Newton steps);
+// repeated until the relative gap is <= tolerance, no atom is violated after a restricted solve
+// that rounding stopped, or max_steps Newton steps were taken in all. On return, blocks priced
+// clearly below beta are zeroed when that costs at most the gap (the polish works on the rest).
 void SolvePlanarAtoms(const PlanarAtoms& atoms, const Eigen::VectorXd& y, double beta,
                       double tolerance, int max_steps, PlanarAtomPoint& point);
 
