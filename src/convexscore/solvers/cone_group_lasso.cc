@@ -53,10 +53,10 @@ Eigen::VectorXd NonNegativeLeastSquares(const Eigen::MatrixXd& c, const Eigen::V
   // would repeat the same step forever; it is skipped until the passive set next changes.
   std::vector<char> rejected(p, 0);
   for (int outer = 0; outer < 3 * p + 10; ++outer) {
-    // A residual at the rounding level of C mu: t is in the cone of the columns (psi = 0 in
-    // the pricing). Its gradient is then rounding noise, and chasing it cost up to 3p
-    // iterations of O(p) each.
-    if (resid.norm() <= 1e-15 * cmax * std::max(1.0, t.norm())) break;
+    // A residual at the rounding level of t - C mu (about eps (||t|| + max|C| sum mu)): t is
+    // in the cone of the columns (psi = 0 in the pricing). Its gradient is then rounding noise,
+    // and chasing it cost up to 3p iterations of O(p) each.
+    if (resid.norm() <= 1e-14 * (t.norm() + cmax * mu.sum())) break;
     const Eigen::VectorXd w = c.transpose() * resid;
     int best = -1;
     for (int i = 0; i < p; ++i)
