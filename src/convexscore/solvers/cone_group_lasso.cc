@@ -44,33 +44,65 @@ Eigen::VectorXd NonNegativeLeastSquares(const Eigen::MatrixXd& c, const Eigen::V
   const int p = static_cast<int>(c.cols());
   Eigen::VectorXd mu = Eigen::VectorXd::Zero(p);
   std::vector<char> passive(p, 0);
-  const double tol = 1e-14 * std::max(1.0, c.cwiseAbs().maxCoeff()) * std::max(1.0, t.norm());
+  const double cmax = std::max(1.0, c.cwiseAbs().maxCoeff());
+  const double tol = 1e-14 * cmax * std::max(1.0, t.norm());
   Eigen::VectorXd resid = t;
+  // Columns whose entry came out non-positive right after they joined: in exact arithmetic a
+  // column with a positive gradient enters with a positive coefficient, so this happens only at
+  // the optimum up to rounding (or on a rank-deficient passive set). Retrying the same column
+  // would repeat the same step forever; it is skipped until the passive set next changes.
+  std::vector<char> rejected(p, 0);
   for (int outer = 0; outer < 3 * p + 10; ++outer) {
+    // A residual at the rounding level of t - C mu (about eps (||t|| + max|C| sum mu)): t is
+    // in the cone of the columns (psi = 0 in the pricing). Its gradient is then rounding noise,
+    // and chasing it cost up to 3p iterations of O(p) each.
+    if (resid.norm() <= 1e-14 * (t.norm() + cmax * mu.sum())) break;
     const Eigen::VectorXd w = c.transpose() * resid;
     int best = -1;
     for (int i = 0; i < p; ++i)
-      if (!passive[i] && w[i] > tol && (best < 0 || w[i] > w[best])) best = i;
+      if (!passive[i] && !rejected[i] && w[i] > tol && (best < 0 || w[i] > w[best])) best = i;
     if (best < 0) break;
     passive[best] = 1;
+    bool first = true;
     for (int inner = 0; inner < 3 * p + 10; ++inner) {
       std::vector<int> idx;
-      for (int i = 0; i < p; ++i)
-        if (passive[i]) idx.push_back(i);
+      int entering = -1;
+      for (int i = 0; i < p; ++i) {
+        if (!passive[i]) continue;
+        if (i == best) entering = static_cast<int>(idx.size());
+        idx.push_back(i);
+      }
       Eigen::MatrixXd cp(c.rows(), idx.size());
       for (std::size_t j = 0; j < idx.size(); ++j) cp.col(j) = c.col(idx[j]);
       const Eigen::VectorXd s = cp.colPivHouseholderQr().solve(t);
+      if (first && s[entering] <= 0) {
+        passive[best] = 0;
+        rejected[best] = 1;
+        break;
+      }
+      first = false;
+      std::fill(rejected.begin(), rejected.end(), 0);
       if ((s.array() > 0).all()) {
         for (std::size_t j = 0; j < idx.size(); ++j) mu[idx[j]] = s[j];
         break;
       }
+      // Step towards s until the first entry reaches zero; that entry leaves explicitly (left
+      // to the sign test, rounding could keep it at a tiny positive value and the loop would
+      // repeat ever shorter steps).
       double alpha = 1.0;
+      int leaving = -1;
       for (std::size_t j = 0; j < idx.size(); ++j) {
-        if (s[j] <= 0) alpha = std::min(alpha, mu[idx[j]] / (mu[idx[j]] - s[j]));
+        if (s[j] > 0) continue;
+        const double denominator = mu[idx[j]] - s[j];
+        const double step = denominator > 0 ? mu[idx[j]] / denominator : 0.0;
+        if (leaving < 0 || step < alpha) {
+          alpha = step;
+          leaving = static_cast<int>(j);
+        }
       }
       for (std::size_t j = 0; j < idx.size(); ++j) {
         mu[idx[j]] += alpha * (s[j] - mu[idx[j]]);
-        if (mu[idx[j]] <= 0) {
+        if (mu[idx[j]] <= 0 || static_cast<int>(j) == leaving) {
           mu[idx[j]] = 0;
           passive[idx[j]] = 0;
         }
@@ -391,8 +423,20 @@ class WorkingSetSolver {
       cone_.col(b) = ConeSignOf(*problem.patterns, blk.k);
       if (problem.linear.size() > 0) linear_.col(b) = blk.sign() * problem.linear.col(blk.k);
     }
-    // ||M_B||^2 = lambda_max((X~ X~^T) o (G G^T)); the cone rows of one block have norm ||X~||.
-    const Eigen::MatrixXd gram = (xt_ * xt_.transpose()).cwiseProduct(gate_ * gate_.transpose());
+    // ||M_B||^2 = lambda_max((X~ X~^T) o (G G^T)) = lambda_max(M_B^T M_B): the smaller of the
+    // two Gram matrices (n x n, or (d+1) m x (d+1) m with M_B formed explicitly), since the
+    // n x n eigenvalue problem alone cost about a second per round at n = 1000. The cone rows of
+    // one block have norm ||X~||.
+    const int q = d_ + 1;
+    Eigen::MatrixXd gram;
+    if (static_cast<long>(q) * m < n_) {
+      Eigen::MatrixXd design(n_, static_cast<long>(q) * m);
+      for (int b = 0; b < m; ++b)
+        design.middleCols(static_cast<long>(q) * b, q) = xt_.array().colwise() * gate_.col(b).array();
+      gram = design.transpose() * design;
+    } else {
+      gram = (xt_ * xt_.transpose()).cwiseProduct(gate_ * gate_.transpose());
+    }
     data_lipschitz_ = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(gram, Eigen::EigenvaluesOnly)
                           .eigenvalues()
                           .maxCoeff() /

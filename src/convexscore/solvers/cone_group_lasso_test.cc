@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <fstream>
 #include <numbers>
@@ -88,6 +89,57 @@ TEST(ConeGroupLasso, FullPatternNeedsZeroBiasGradient) {
   const double psi = PatternDualNorm(x, patterns, full, Eigen::Vector3d(0.1, 0.2, 0.0), &bias_residual);
   EXPECT_NEAR(psi, std::hypot(0.1, 0.2), 1e-12);  // every w is allowed in the full pattern
   EXPECT_EQ(bias_residual, 0.0);
+}
+
+// The pricing of the d = 5, n = 1000 benchmark's data (bench/score_matching_nd_benchmark.cc):
+// at lambda = 0 every block's reduced gradient is +-(trace / n) e_c with a zero bias entry, and
+// many of them lie in the polar of their cone (psi = 0). There the Lawson-Hanson loop of the
+// pricing used to chase rounding noise for up to 3n iterations of O(n) each, some calls looping
+// in the inner step for 26 s (docs/theory.md, "Speed of the d-D score-matching fit"). Checked
+// here: psi(h) <= ||h_w|| (mu = 0 is feasible when h_b = 0), psi = 0 to rounding for h built
+// inside the polar cone (h = A^T mu, mu >= 0), no bias residual, and the whole sweep in
+// seconds rather than minutes.
+TEST(ConeGroupLasso, PatternDualNormIsQuickOnFiveDimensionalSampledPatterns) {
+  const int n = 1000, d = 5;
+  std::mt19937_64 engine(2026);
+  Eigen::MatrixXd x(n, d);
+  for (int i = 0; i < n; ++i)
+    for (int c = 0; c < d; ++c) x(i, c) = StandardNormal(engine);
+  const PatternSet patterns = SamplePatterns(x, 100, 1);
+  std::mt19937_64 draw(3);
+  std::uniform_int_distribution<int> point(0, n - 1);
+  const auto start = std::chrono::steady_clock::now();
+  int priced = 0;
+  for (int k = 0; k < patterns.size(); ++k) {
+    const int active = patterns.ActiveCount(k);
+    if (active == 0 || active == n) continue;
+    for (double sign : {1.0, -1.0}) {
+      Eigen::VectorXd h = Eigen::VectorXd::Zero(d + 1);
+      h[k % d] = sign * active / static_cast<double>(n);
+      double bias_residual = -1.0;
+      const double psi = PatternDualNorm(x, patterns, k, h, &bias_residual);
+      EXPECT_GE(psi, 0.0);
+      EXPECT_LE(psi, h.head(d).norm() * (1 + 1e-12)) << "pattern " << k;
+      EXPECT_LE(bias_residual, 1e-12) << "pattern " << k;
+      ++priced;
+    }
+    // h = sum of mu_i (2 D_k(i) - 1) x~_i over a few points: inside the polar cone.
+    Eigen::VectorXd h = Eigen::VectorXd::Zero(d + 1);
+    for (int j = 0; j < 4; ++j) {
+      const int i = point(draw);
+      const double s = patterns.Active(k, i) ? 1.0 : -1.0;
+      Eigen::VectorXd xt(d + 1);
+      xt << x.row(i).transpose(), 1.0;
+      h += (0.5 + j) * s * xt;
+    }
+    double bias_residual = -1.0;
+    EXPECT_LE(PatternDualNorm(x, patterns, k, h, &bias_residual), 1e-9 * h.norm()) << "pattern " << k;
+    EXPECT_LE(bias_residual, 1e-9 * h.norm()) << "pattern " << k;
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_GT(priced, 150);
+  EXPECT_LT(seconds, 20.0) << priced << " prices";  // about 0.1 s; minutes before the fix
 }
 
 struct DsmCase {
