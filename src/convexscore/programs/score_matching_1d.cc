@@ -313,6 +313,10 @@ class SlopeDualOperator : public QpOperator {
     dnu.setConstant(num_equalities(), nu);
   }
 
+  // The path in beta (FollowPath) locates its breakpoints from the differences of exact
+  // solutions, and needs their last digits: its equality solves are refined.
+  void set_refine(bool refine) { refine_ = refine; }
+
   // Solves min 1/2 sigma^T H sigma subject to the given rows held at the given values exactly,
   // and G(t_m) = g_last when g_last is finite (always 1 with the skip term, since then
   // F(t_1) = -1). Returns false if the system is singular. nu is the multiplier of G(t_m).
@@ -336,7 +340,7 @@ class SlopeDualOperator : public QpOperator {
     std::vector<long double> acc(size_);
     Eigen::VectorXd r(size_);
     // A second pass only when the first correction was not already at rounding level.
-    for (int pass = 0; pass < 2; ++pass) {
+    for (int pass = 0; pass < (refine_ ? 2 : 0); ++pass) {
       for (int i = 0; i < size_; ++i) acc[i] = b[i];
       ForEachEntry(active, [&](int i, int j, double v) {
         acc[i] -= static_cast<long double>(v) * x[j];
@@ -431,6 +435,7 @@ class SlopeDualOperator : public QpOperator {
 
 
   const Problem& p_;
+  bool refine_ = false;  // iterative refinement of the equality solves (the path in beta)
   std::vector<int> sigma_, F_, G_, lam_, mu_, kappa_;
   int g0_ = -1, nu_ = -1, size_ = 0;
   Eigen::VectorXd d_;
@@ -1243,6 +1248,11 @@ bool FollowPath(const Problem& p, SlopeDualOperator& op, double beta_from, doubl
 // the benchmark mixture (n = 5e3 .. 1e6, beta 0.05 .. 0.5) the exchange passes needed 1 to 6.
 constexpr int kCoarsePasses = 8;
 
+// Continuation towards beta_min: active-set iterations tried on each step of the walk before the
+// exact path, and how close to beta_min (relative) the path starts at beta_min itself.
+constexpr int kWalkPasses = 40;
+constexpr double kPathFromBetaMin = 0.05;
+
 // A starting active set from a coarser data set: consecutive distinct values are merged in
 // blocks of kBlock onto the block's middle value (a value of the data, carrying the block's
 // count; the end values stay on their own), the coarse program is solved (recursively, so each
@@ -1298,72 +1308,77 @@ std::vector<ActiveRow> CoarseActiveSet(const Sample1D& data, const Problem& p,
   return act;
 }
 
-// The exact path to options.beta (FollowPath), from one of two exact starting points:
-// - at beta_min, when every free row's box has closed there (absolute values without the skip
-//   term on distinct data): the dual point is then fixed by the rows alone, the rows are solved
-//   as equalities, and each row whose multiplier is not zero starts on the side its sign gives;
-// - otherwise at beta_max, where the zero network is optimal with no active row.
-// On success `solve` holds the certified answer at beta; `iterations` counts the path's solves.
-bool FollowPathToBeta(const Problem& p, SlopeDualOperator& op, const ScoreMatching1DOptions& options,
-                      double beta_min, double beta_max, std::unique_ptr<DualSolve>& solve,
-                      int& iterations) {
+// Follows the exact path from beta_from, where `act` is an optimal active set, to beta_to, and
+// confirms the set reached there by the exact certificate. On success `out` holds the certified
+// answer at beta_to; `iterations` counts every solve.
+bool PathTo(const Problem& p, SlopeDualOperator& op, const ScoreMatching1DOptions& options,
+            double beta_from, std::vector<ActiveRow> act, double beta_to,
+            std::unique_ptr<DualSolve>& out, int& iterations) {
+  int solves = 0;
+  op.set_refine(true);
+  const bool followed = FollowPath(p, op, beta_from, beta_to, act, solves, 4 * p.m + 100);
+  iterations += solves;
+  if (!followed) {
+    op.set_refine(false);
+    return false;
+  }
+  auto at = std::make_unique<DualSolve>(p, op, options, beta_to);
+  const bool certified = at->ActiveSetIterations(act, 1);
+  op.set_refine(false);
+  if (!certified) {
+    iterations += at->iterations();
+    return false;
+  }
+  out = std::move(at);  // its solve is counted with it
+  return true;
+}
+
+// When every free row's box closes at beta_min (absolute values without the skip term on
+// distinct data), the dual point there is fixed by the rows alone: the rows are solved as
+// equalities, and each row whose multiplier is not zero is the start of the path on the side
+// its multiplier's sign gives. Two end rows on those sides would hold M at both ends of its
+// interval, which is one point only at beta_min itself: the one kept is the one whose
+// multiplier, carrying the whole of M's, keeps its sign. False if the boxes do not all close.
+bool ActiveSetAtBetaMin(const Problem& p, SlopeDualOperator& op, double beta_min,
+                        std::vector<ActiveRow>& act, int& iterations) {
   const int rows = op.num_rows();
-  std::vector<ActiveRow> act;
-  double from = beta_max;
   bool all_closed = rows > 0;
   for (int q = 0; q < rows && all_closed; ++q) {
     const Row& r = p.rows[p.free_rows[q]];
     all_closed = (2.0 * beta_min + r.upper0 - r.lower0) <= 1e-12 * beta_min;
   }
-  if (all_closed) {
-    std::vector<ActiveRow> closed;
-    for (int q = 0; q < rows; ++q) {
-      const Row& r = p.rows[p.free_rows[q]];
-      closed.push_back({q, 0, 0.5 * (r.lower0 + r.upper0)});
+  if (!all_closed) return false;
+  std::vector<ActiveRow> closed;
+  for (int q = 0; q < rows; ++q) {
+    const Row& r = p.rows[p.free_rows[q]];
+    closed.push_back({q, 0, 0.5 * (r.lower0 + r.upper0)});
+  }
+  const ActiveSetSolution sol = SolveActiveSet(p, op, closed);
+  ++iterations;
+  if (!sol.solved) return false;
+  act.clear();
+  std::vector<ActiveRow> ends;  // rows at the end values: each of them fixes M alone
+  for (int q = 0; q < rows; ++q) {
+    if (sol.kappa[q] == 0.0) continue;
+    const int j = p.rows[p.free_rows[q]].j;
+    (j == 0 || j == p.m - 1 ? ends : act).push_back({q, sol.kappa[q] > 0.0 ? 1 : -1, 0.0});
+  }
+  std::optional<ActiveRow> keep;
+  if (ends.size() == 1) keep = ends[0];
+  for (size_t e = 0; e < ends.size() && ends.size() > 1 && !keep; ++e) {
+    std::vector<ActiveRow> trial = act;
+    trial.push_back(ends[e]);
+    for (ActiveRow& r : trial) {
+      const Row& row = p.rows[p.free_rows[r.q]];
+      r.target = r.side > 0 ? beta_min + row.upper0 : -beta_min + row.lower0;
     }
-    const ActiveSetSolution sol = SolveActiveSet(p, op, closed);
+    const ActiveSetSolution t = SolveActiveSet(p, op, trial);
     ++iterations;
-    if (sol.solved) {
-      std::vector<ActiveRow> ends;  // rows at the end values: each of them fixes M alone
-      for (int q = 0; q < rows; ++q) {
-        if (sol.kappa[q] == 0.0) continue;
-        const int j = p.rows[p.free_rows[q]].j;
-        (j == 0 || j == p.m - 1 ? ends : act).push_back({q, sol.kappa[q] > 0.0 ? 1 : -1, 0.0});
-      }
-      // Two end rows on the sides their multipliers give hold M at both ends of its interval,
-      // which is one point only at beta_min itself: keep the one whose multiplier, carrying
-      // the whole of M's, still has its sign.
-      std::optional<ActiveRow> keep;
-      for (const ActiveRow& e : ends) {
-        if (keep || ends.size() < 2) break;
-        std::vector<ActiveRow> trial = act;
-        trial.push_back(e);
-        for (ActiveRow& r : trial) {
-          const Row& row = p.rows[p.free_rows[r.q]];
-          r.target = r.side > 0 ? beta_min + row.upper0 : -beta_min + row.lower0;
-        }
-        const ActiveSetSolution t = SolveActiveSet(p, op, trial);
-        ++iterations;
-        if (t.solved && t.signs_ok) keep = e;
-      }
-      if (ends.size() == 1) keep = ends[0];
-      if (keep) act.push_back(*keep);
-      std::sort(act.begin(), act.end(), [](const ActiveRow& a, const ActiveRow& b) { return a.q < b.q; });
-      from = beta_min;
-    }
+    if (t.solved && t.signs_ok) keep = ends[e];
   }
-  int solves = 0;
-  const bool followed = FollowPath(p, op, from, options.beta, act, solves, 4 * p.m + 100);
-  iterations += solves;
-  if (!followed) return false;
-  auto at_beta = std::make_unique<DualSolve>(p, op, options, options.beta);
-  const bool certified = at_beta->ActiveSetIterations(act, 1);
-  iterations += at_beta->iterations();
-  if (certified) {
-    iterations += solve->iterations() - at_beta->iterations();  // both counted once
-    solve = std::move(at_beta);
-  }
-  return certified;
+  if (keep) act.push_back(*keep);
+  std::sort(act.begin(), act.end(), [](const ActiveRow& a, const ActiveRow& b) { return a.q < b.q; });
+  return true;
 }
 
 ScoreMatching1DResult Fit(const Sample1D& data, const ScoreMatching1DOptions& options,
@@ -1426,48 +1441,61 @@ ScoreMatching1DResult Fit(const Sample1D& data, const ScoreMatching1DOptions& op
     // optimal; its own dual point certifies it. With no free row (two distinct values and the
     // skip term) sigma is fixed by the equality.
     solve->ZeroNetwork(sigma0, true);
-  } else if (!from_coarse && !solve->InteriorPoint(sigma0) &&
-             !FollowPathToBeta(p, op, options, beta_min, beta_max, solve, iterations)) {
-    // Continuation in beta for what neither the interior-point method (close to beta_min its
-    // Newton systems lose the digits the thin dual boxes need) nor the exact path could
-    // certify. Anchor: an exact active set at a larger beta (found by the interior-point method
-    // at beta_min + 4^k (beta - beta_min), or the empty set at beta_max); then walk down to beta,
-    // halving the distance to beta_min, each step started from the previous exact active set.
+  } else if (!from_coarse && !solve->InteriorPoint(sigma0)) {
+    // What the interior-point method could not certify (close to beta_min its Newton systems
+    // lose the digits the thin dual boxes need) is found by continuation in beta, each stage
+    // exact. Very close to beta_min, when the boxes all close there, the exact path from
+    // beta_min itself has only a few breakpoints. Otherwise: an anchor, an exact active set at a
+    // larger beta (the interior-point method at beta_min + 4^k (beta - beta_min), at least
+    // 2 beta_min, or the empty set at beta_max); then a walk down to beta, halving the distance
+    // to beta_min, each step started from the previous exact active set by a few active-set
+    // iterations and, when they do not settle, by the exact path of the whole step.
     iterations += solve->iterations();
     std::vector<ActiveRow> act;
-    double anchor = beta;
-    for (;;) {
-      anchor = beta_min + 4.0 * (anchor - beta_min);
-      if (anchor >= beta_max) {
-        anchor = beta_max;
-        act.clear();
-        break;
+    std::unique_ptr<DualSolve> done;
+    if (beta - beta_min <= kPathFromBetaMin * beta_min &&
+        ActiveSetAtBetaMin(p, op, beta_min, act, iterations) &&
+        PathTo(p, op, options, beta_min, act, beta, done, iterations)) {
+      solve = std::move(done);  // its solve is counted below
+    } else {
+      double anchor = beta_min + std::max(beta - beta_min, 0.25 * beta_min);
+      for (;;) {
+        anchor = beta_min + 4.0 * (anchor - beta_min);
+        if (anchor >= beta_max) {
+          anchor = beta_max;
+          act.clear();
+          break;
+        }
+        DualSolve at(p, op, options, anchor);
+        const bool ok = at.InteriorPoint(sigma0);
+        iterations += at.iterations();
+        if (ok && at.best().polished) {
+          act = at.best().active;
+          break;
+        }
       }
-      DualSolve at(p, op, options, anchor);
-      const bool ok = at.InteriorPoint(sigma0);
-      iterations += at.iterations();
-      if (ok) {
-        act = at.best().active;
-        break;
+      double current = anchor, fraction = 0.5;  // next = beta_min + fraction * (current - beta_min)
+      while (current > beta) {
+        const double next = std::max(beta, beta_min + fraction * (current - beta_min));
+        auto step = std::make_unique<DualSolve>(p, op, options, next);
+        bool ok = step->ActiveSetIterations(act, kWalkPasses);
+        iterations += step->iterations();
+        if (!ok && PathTo(p, op, options, current, act, next, step, iterations)) {
+          ok = true;
+          iterations += step->iterations();
+        }
+        if (ok) {
+          act = step->best().active;
+          current = next;
+          if (current == beta) solve = std::move(step);
+          fraction = std::max(0.5, 1.0 - 2.0 * (1.0 - fraction));  // a longer step again
+        } else {
+          fraction = 1.0 - 0.5 * (1.0 - fraction);  // a shorter step
+          if (fraction > 0.999) break;
+        }
       }
+      iterations -= solve->iterations();  // counted below
     }
-    double current = anchor, fraction = 0.5;  // next = beta_min + fraction * (current - beta_min)
-    while (current > beta) {
-      const double next = std::max(beta, beta_min + fraction * (current - beta_min));
-      auto step = std::make_unique<DualSolve>(p, op, options, next);
-      const bool ok = step->ActiveSetIterations(act);
-      iterations += step->iterations();
-      if (ok) {
-        act = step->best().active;
-        current = next;
-        if (current == beta) solve = std::move(step);
-        fraction = std::max(0.5, 1.0 - 2.0 * (1.0 - fraction));  // a longer step again
-      } else {
-        fraction = 1.0 - 0.5 * (1.0 - fraction);  // a shorter step
-        if (fraction > 0.999) break;
-      }
-    }
-    iterations -= solve->iterations();  // counted below
   }
   iterations += solve->iterations();
   const Candidate& best = solve->best();
