@@ -1251,7 +1251,7 @@ constexpr int kCoarsePasses = 8;
 // Continuation towards beta_min: active-set iterations tried on each step of the walk before the
 // exact path, and how close to beta_min (relative) the path starts at beta_min itself.
 constexpr int kWalkPasses = 40;
-constexpr double kPathFromBetaMin = 0.05;
+constexpr double kPathFromBetaMin = 0.6;
 
 // A starting active set from a coarser data set: consecutive distinct values are merged in
 // blocks of kBlock onto the block's middle value (a value of the data, carrying the block's
