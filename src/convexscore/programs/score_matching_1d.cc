@@ -1249,7 +1249,8 @@ bool FollowPath(const Problem& p, SlopeDualOperator& op, double beta_from, doubl
 constexpr int kCoarsePasses = 8;
 
 // Continuation towards beta_min: active-set iterations tried on each step of the walk before the
-// exact path, and how close to beta_min (relative) the path starts at beta_min itself.
+// exact path, and up to which beta (beta_min times one plus this) the path starts at beta_min
+// itself when it can (measured, docs/theory.md section 19).
 constexpr int kWalkPasses = 40;
 constexpr double kPathFromBetaMin = 0.6;
 
@@ -1444,8 +1445,8 @@ ScoreMatching1DResult Fit(const Sample1D& data, const ScoreMatching1DOptions& op
   } else if (!from_coarse && !solve->InteriorPoint(sigma0)) {
     // What the interior-point method could not certify (close to beta_min its Newton systems
     // lose the digits the thin dual boxes need) is found by continuation in beta, each stage
-    // exact. Very close to beta_min, when the boxes all close there, the exact path from
-    // beta_min itself has only a few breakpoints. Otherwise: an anchor, an exact active set at a
+    // exact. Up to 1.6 beta_min, when the boxes all close there, the exact path from beta_min
+    // itself (few breakpoints so close to it). Otherwise: an anchor, an exact active set at a
     // larger beta (the interior-point method at beta_min + 4^k (beta - beta_min), at least
     // 2 beta_min, or the empty set at beta_max); then a walk down to beta, halving the distance
     // to beta_min, each step started from the previous exact active set by a few active-set
