@@ -313,6 +313,10 @@ class SlopeDualOperator : public QpOperator {
     dnu.setConstant(num_equalities(), nu);
   }
 
+  // The path in beta (FollowPath) locates its breakpoints from the differences of exact
+  // solutions, and needs their last digits: its equality solves are refined.
+  void set_refine(bool refine) { refine_ = refine; }
+
   // Solves min 1/2 sigma^T H sigma subject to the given rows held at the given values exactly,
   // and G(t_m) = g_last when g_last is finite (always 1 with the skip term, since then
   // F(t_1) = -1). Returns false if the system is singular. nu is the multiplier of G(t_m).
@@ -327,8 +331,27 @@ class SlopeDualOperator : public QpOperator {
     for (size_t a = 0; a < active.size(); ++a) b[kappa_[a]] = targets[a];
     if (nu_ >= 0) b[nu_] = g_last;
     if (!lu_.Factorize()) return false;
-    lu_.Solve(b);
-    if (!b.allFinite()) return false;
+    Eigen::VectorXd x = b;
+    lu_.Solve(x);
+    if (!x.allFinite()) return false;
+    // Iterative refinement against the embedded system itself, its residual summed in extended
+    // precision: near beta_min the solution is large (the score runs to thousands) while the
+    // rows must meet bounds of size one to about 1e-14, and one solve alone leaves about 1e-12.
+    std::vector<long double> acc(size_);
+    Eigen::VectorXd r(size_);
+    // A second pass only when the first correction was not already at rounding level.
+    for (int pass = 0; pass < (refine_ ? 2 : 0); ++pass) {
+      for (int i = 0; i < size_; ++i) acc[i] = b[i];
+      ForEachEntry(active, [&](int i, int j, double v) {
+        acc[i] -= static_cast<long double>(v) * x[j];
+      });
+      for (int i = 0; i < size_; ++i) r[i] = static_cast<double>(acc[i]);
+      lu_.Solve(r);
+      if (!r.allFinite()) break;
+      x += r;
+      if (r.lpNorm<Eigen::Infinity>() <= 1e-14 * x.lpNorm<Eigen::Infinity>()) break;
+    }
+    b = x;
     sigma.resize(p_.m - 1);
     for (int i = 0; i + 1 < p_.m; ++i) sigma[i] = b[sigma_[i]];
     multipliers.resize(active.size());
@@ -412,6 +435,7 @@ class SlopeDualOperator : public QpOperator {
 
 
   const Problem& p_;
+  bool refine_ = false;  // iterative refinement of the equality solves (the path in beta)
   std::vector<int> sigma_, F_, G_, lam_, mu_, kappa_;
   int g0_ = -1, nu_ = -1, size_ = 0;
   Eigen::VectorXd d_;
@@ -449,22 +473,28 @@ PrimalPoint EvaluatePrimal(const Problem& p, std::vector<std::pair<Column, doubl
       case ColumnKind::kLeftClosed: case ColumnKind::kLeftShifted: left[c.j] += y; break;
       case ColumnKind::kAbsPlus: case ColumnKind::kAbsMinus: right[c.j] += y; left[c.j] += y; break;
     }
-    linear += y * ColumnDerivativeMean(p, c);
+    linear += static_cast<long double>(y) * ColumnDerivativeMean(p, c);
     penalty += std::abs(y);
   }
-  Eigen::VectorXd z(m);
-  long double sum = 0.0, moment = 0.0;  // extended precision: the two terms of z cancel
+  // The fitted values by their slopes, in extended precision: z_{i+1} = z_i + h_i S_i with S_i
+  // the running sum of the right-ramp coefficients (and the mirror image for left ramps). Near
+  // beta_min the coefficients reach 1e7 with alternating signs while z stays near 1e3, so the
+  // form t_i sum_j y_j - sum_j y_j t_j, whose two terms cancel, would lose 1e-12 of z.
+  std::vector<long double> zl(m, 0.0L);
+  long double slope = 0.0L, value = 0.0L;
   for (int i = 0; i < m; ++i) {  // sum_{j<i} right_j (t_i - t_j)
-    z[i] = static_cast<double>(p.t[i] * sum - moment);
-    sum += right[i];
-    moment += right[i] * p.t[i];
+    if (i > 0) value += static_cast<long double>(p.h[i - 1]) * slope;
+    zl[i] = value;
+    slope += right[i];
   }
-  sum = moment = 0.0;
+  slope = value = 0.0L;
   for (int i = m - 1; i >= 0; --i) {  // sum_{j>i} left_j (t_j - t_i)
-    z[i] += static_cast<double>(moment - p.t[i] * sum);
-    sum += left[i];
-    moment += left[i] * p.t[i];
+    if (i < m - 1) value += static_cast<long double>(p.h[i]) * slope;
+    zl[i] += value;
+    slope += left[i];
   }
+  Eigen::VectorXd z(m);
+  for (int i = 0; i < m; ++i) z[i] = static_cast<double>(zl[i]);
   // Profile out the unpenalised terms (t is centred, so the mean of t is 0).
   double mean_z = 0.0, mean_tz = 0.0, mean_tt = 0.0;
   for (int i = 0; i < m; ++i) {
@@ -492,14 +522,19 @@ double DualObjective(const Problem& p, const Eigen::VectorXd& f) {
 }
 
 // Worst violation of the free rows' bounds at sigma (<= 0 means dual feasible).
+// F and G are summed in extended precision here: near beta_min the bounds are met to about
+// 1e-14 and the slopes are large, so running sums in double would blur the certificate.
 double DualInfeasibility(const Problem& p, const SlopeDualOperator& op, const Eigen::VectorXd& sigma,
                          double beta) {
-  Eigen::VectorXd v;
-  op.ApplyRows(sigma, v);
+  const int m = p.m;
+  std::vector<long double> F(m, 0.0L), G(m, 0.0L);
+  for (int j = m - 2; j >= 0; --j) F[j] = F[j + 1] - static_cast<long double>(p.h[j]) * sigma[j];
+  for (int j = 1; j < m; ++j) G[j] = G[j - 1] + static_cast<long double>(p.h[j - 1]) * sigma[j - 1];
   double worst = -std::numeric_limits<double>::infinity();
   for (int q = 0; q < op.num_rows(); ++q) {
     const Row& r = p.rows[p.free_rows[q]];
-    worst = std::max({worst, (-beta + r.lower0) - v[q], v[q] - (beta + r.upper0)});
+    const double v = static_cast<double>(r.alpha * F[r.j] + r.gamma * G[r.j]);
+    worst = std::max({worst, (-beta + r.lower0) - v, v - (beta + r.upper0)});
   }
   return worst;
 }
@@ -526,7 +561,11 @@ struct ActiveSetSolution {
 // (G(t_m) = -M), the sources are dropped, and the multiplier of G(t_m) is split back onto them
 // with the required signs; for absolute values at both ends the split with flat tails (all
 // coefficients summing to zero) is preferred.
-ActiveSetSolution SolveActiveSet(const Problem& p, SlopeDualOperator& op, const std::vector<ActiveRow>& rows_in) {
+// With `keep_wrong_signs`, a multiplier of G(t_m) that no split with the required signs can
+// reproduce is split anyway (the rest on the last source) and reported through signs_ok, instead
+// of failing: the path in beta (FollowPath) reads it as a source leaving the set.
+ActiveSetSolution SolveActiveSet(const Problem& p, SlopeDualOperator& op, const std::vector<ActiveRow>& rows_in,
+                                 bool keep_wrong_signs = false) {
   ActiveSetSolution out;
   std::vector<int> act;
   std::vector<double> tgt;
@@ -621,7 +660,10 @@ ActiveSetSolution SolveActiveSet(const Problem& p, SlopeDualOperator& op, const 
     std::vector<double> value(items.size());
     double sum = 0.0;
     for (size_t i = 0; i < items.size(); ++i) {
-      if (items[i].lo > items[i].hi) return out;
+      if (items[i].lo > items[i].hi) {
+        if (!keep_wrong_signs) return out;
+        items[i].lo = items[i].hi = 0.0;
+      }
       value[i] = std::clamp(0.0, items[i].lo, items[i].hi);
       sum += items[i].weight * value[i];
     }
@@ -652,7 +694,10 @@ ActiveSetSolution SolveActiveSet(const Problem& p, SlopeDualOperator& op, const 
       value[i] += moved;
       sum += items[i].weight * moved;
     }
-    if (!split_done && std::abs(nu - sum) > 1e-12 * (1.0 + std::abs(nu))) return out;
+    if (!split_done && std::abs(nu - sum) > 1e-12 * (1.0 + std::abs(nu))) {
+      if (!keep_wrong_signs) return out;
+      value.back() += (nu - sum) / items.back().weight;
+    }
     for (size_t i = 0; i < items.size(); ++i) {
       kappa[items[i].a] = value[i];
       if (items[i].partner) kappa[*items[i].partner] -= value[i];
@@ -1083,9 +1128,131 @@ class DualSolve {
 ScoreMatching1DResult Fit(const Sample1D& data, const ScoreMatching1DOptions& options,
                           std::vector<std::pair<Column, double>>* columns);
 
+// The exact solution path of the dual in beta (docs/theory.md, "The solution path in beta").
+// The bounds are affine in beta, so for a fixed active set the exact solution (sigma and the
+// multipliers) is affine in beta too. From beta_from, where `act` is an optimal active set, the
+// path is followed towards beta_to one breakpoint at a time: solve the set at beta_to, find the
+// first point of the segment where a multiplier reaches zero (the row leaves) or a row outside
+// the set reaches its bound (it enters), move there, update the set and repeat. Returns true
+// with `act` the active set at beta_to once a whole segment is free of events. Each breakpoint
+// costs one banded solve. `solves` counts them; at most `max_solves`.
+bool FollowPath(const Problem& p, SlopeDualOperator& op, double beta_from, double beta_to,
+                std::vector<ActiveRow>& act, int& solves, int max_solves) {
+  const int rows = op.num_rows();
+  auto bounds = [&](int q, double beta, double& lo, double& hi) {
+    const Row& r = p.rows[p.free_rows[q]];
+    lo = -beta + r.lower0;
+    hi = beta + r.upper0;
+  };
+  auto set_targets = [&](std::vector<ActiveRow>& a, double beta) {
+    for (ActiveRow& r : a) {
+      double lo, hi;
+      bounds(r.q, beta, lo, hi);
+      r.target = r.side > 0 ? hi : r.side < 0 ? lo : 0.5 * (lo + hi);
+    }
+  };
+  set_targets(act, beta_from);
+  ActiveSetSolution cur = SolveActiveSet(p, op, act, true);
+  ++solves;
+  if (!cur.solved) return false;
+  Eigen::VectorXd v_cur, v_end;
+  op.ApplyRows(cur.sigma, v_cur);
+  double beta = beta_from;
+  std::vector<char> in_set(rows, 0);
+  while (solves < max_solves) {
+    std::vector<ActiveRow> at_end = act;
+    set_targets(at_end, beta_to);
+    const ActiveSetSolution end = SolveActiveSet(p, op, at_end, true);
+    ++solves;
+    if (!end.solved) return false;
+    op.ApplyRows(end.sigma, v_end);
+    // Along the segment s in [0, 1] (beta = beta + s (beta_to - beta)) every quantity is the
+    // affine interpolation of its values at the two ends.
+    double s_min = std::numeric_limits<double>::infinity();
+    std::vector<std::pair<double, int>> leave, enter;  // (s, index into act) and (s, +-(q+1))
+    for (size_t a = 0; a < act.size(); ++a) {
+      if (act[a].side == 0) continue;
+      const double k0 = std::max(0.0, cur.kappa[a] * act[a].side), k1 = end.kappa[a] * act[a].side;
+      if (!(k1 < 0.0)) continue;
+      const double s = k0 / (k0 - k1);
+      leave.push_back({s, static_cast<int>(a)});
+      s_min = std::min(s_min, s);
+    }
+    std::fill(in_set.begin(), in_set.end(), 0);
+    for (const ActiveRow& r : act) in_set[r.q] = 1;
+    for (int q = 0; q < rows; ++q) {
+      if (in_set[q]) continue;
+      double lo0, hi0, lo1, hi1;
+      bounds(q, beta, lo0, hi0);
+      bounds(q, beta_to, lo1, hi1);
+      const double tol = 1e-13 * (1.0 + std::abs(hi1) + std::abs(lo1));
+      for (int side : {1, -1}) {
+        const double g0 = std::min(0.0, side > 0 ? v_cur[q] - hi0 : lo0 - v_cur[q]);
+        const double g1 = side > 0 ? v_end[q] - hi1 : lo1 - v_end[q];
+        if (!(g1 > tol)) continue;
+        const double s = -g0 / (g1 - g0);
+        enter.push_back({s, side * (q + 1)});
+        s_min = std::min(s_min, s);
+      }
+    }
+    if (!std::isfinite(s_min)) {  // no event: the set is optimal along the whole segment
+      act = std::move(at_end);
+      return end.signs_ok;
+    }
+    // Move to the first breakpoint. One event at a time: rows that meet their bounds at the same
+    // point may be copies of one constraint (the two end rows without the skip term, the two
+    // rows of a ramp pair once M is fixed), and only one of them may enter; the others are
+    // found again, at s = 0, on the next segment if they still have to move.
+    const double s = s_min;
+    cur.sigma = (1.0 - s) * cur.sigma + s * end.sigma;
+    v_cur = (1.0 - s) * v_cur + s * v_end;
+    std::vector<double> kappa(act.size());
+    for (size_t a = 0; a < act.size(); ++a) kappa[a] = (1.0 - s) * cur.kappa[a] + s * end.kappa[a];
+    beta = beta + s * (beta_to - beta);
+    std::vector<ActiveRow> next;
+    std::vector<double> next_kappa;
+    int dropped = -1;
+    for (const auto& [se, a] : leave) {
+      if (se == s_min && dropped < 0) dropped = a;
+    }
+    for (size_t a = 0; a < act.size(); ++a) {
+      if (static_cast<int>(a) == dropped) continue;
+      next.push_back(act[a]);
+      next_kappa.push_back(kappa[a]);
+    }
+    if (dropped < 0) {
+      for (const auto& [se, code] : enter) {
+        if (se != s_min) continue;
+        next.push_back({std::abs(code) - 1, code > 0 ? 1 : -1, 0.0});
+        next_kappa.push_back(0.0);
+        break;
+      }
+    }
+    // Keep the set ordered by row (the order SolveActiveSet and the certificates expect).
+    std::vector<size_t> order(next.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+      return next[x].q != next[y].q ? next[x].q < next[y].q : next[x].side < next[y].side;
+    });
+    act.clear();
+    cur.kappa.clear();
+    for (size_t i : order) {
+      act.push_back(next[i]);
+      cur.kappa.push_back(next_kappa[i]);
+    }
+  }
+  return false;
+}
+
 // Active-set passes from the coarse start before falling back to the interior-point method. On
 // the benchmark mixture (n = 5e3 .. 1e6, beta 0.05 .. 0.5) the exchange passes needed 1 to 6.
 constexpr int kCoarsePasses = 8;
+
+// Continuation towards beta_min: active-set iterations tried on each step of the walk before the
+// exact path, and up to which beta (beta_min times one plus this) the path starts at beta_min
+// itself when it can (measured, docs/theory.md section 20).
+constexpr int kWalkPasses = 40;
+constexpr double kPathFromBetaMin = 0.6;
 
 // A starting active set from a coarser data set: consecutive distinct values are merged in
 // blocks of kBlock onto the block's middle value (a value of the data, carrying the block's
@@ -1140,6 +1307,79 @@ std::vector<ActiveRow> CoarseActiveSet(const Sample1D& data, const Problem& p,
   }
   std::sort(act.begin(), act.end(), [](const ActiveRow& a, const ActiveRow& b) { return a.q < b.q; });
   return act;
+}
+
+// Follows the exact path from beta_from, where `act` is an optimal active set, to beta_to, and
+// confirms the set reached there by the exact certificate. On success `out` holds the certified
+// answer at beta_to; `iterations` counts every solve.
+bool PathTo(const Problem& p, SlopeDualOperator& op, const ScoreMatching1DOptions& options,
+            double beta_from, std::vector<ActiveRow> act, double beta_to,
+            std::unique_ptr<DualSolve>& out, int& iterations) {
+  int solves = 0;
+  op.set_refine(true);
+  const bool followed = FollowPath(p, op, beta_from, beta_to, act, solves, 4 * p.m + 100);
+  iterations += solves;
+  if (!followed) {
+    op.set_refine(false);
+    return false;
+  }
+  auto at = std::make_unique<DualSolve>(p, op, options, beta_to);
+  const bool certified = at->ActiveSetIterations(act, 1);
+  op.set_refine(false);
+  if (!certified) {
+    iterations += at->iterations();
+    return false;
+  }
+  out = std::move(at);  // its solve is counted with it
+  return true;
+}
+
+// When every free row's box closes at beta_min (absolute values without the skip term on
+// distinct data), the dual point there is fixed by the rows alone: the rows are solved as
+// equalities, and each row whose multiplier is not zero is the start of the path on the side
+// its multiplier's sign gives. Two end rows on those sides would hold M at both ends of its
+// interval, which is one point only at beta_min itself: the one kept is the one whose
+// multiplier, carrying the whole of M's, keeps its sign. False if the boxes do not all close.
+bool ActiveSetAtBetaMin(const Problem& p, SlopeDualOperator& op, double beta_min,
+                        std::vector<ActiveRow>& act, int& iterations) {
+  const int rows = op.num_rows();
+  bool all_closed = rows > 0;
+  for (int q = 0; q < rows && all_closed; ++q) {
+    const Row& r = p.rows[p.free_rows[q]];
+    all_closed = (2.0 * beta_min + r.upper0 - r.lower0) <= 1e-12 * beta_min;
+  }
+  if (!all_closed) return false;
+  std::vector<ActiveRow> closed;
+  for (int q = 0; q < rows; ++q) {
+    const Row& r = p.rows[p.free_rows[q]];
+    closed.push_back({q, 0, 0.5 * (r.lower0 + r.upper0)});
+  }
+  const ActiveSetSolution sol = SolveActiveSet(p, op, closed);
+  ++iterations;
+  if (!sol.solved) return false;
+  act.clear();
+  std::vector<ActiveRow> ends;  // rows at the end values: each of them fixes M alone
+  for (int q = 0; q < rows; ++q) {
+    if (sol.kappa[q] == 0.0) continue;
+    const int j = p.rows[p.free_rows[q]].j;
+    (j == 0 || j == p.m - 1 ? ends : act).push_back({q, sol.kappa[q] > 0.0 ? 1 : -1, 0.0});
+  }
+  std::optional<ActiveRow> keep;
+  if (ends.size() == 1) keep = ends[0];
+  for (size_t e = 0; e < ends.size() && ends.size() > 1 && !keep; ++e) {
+    std::vector<ActiveRow> trial = act;
+    trial.push_back(ends[e]);
+    for (ActiveRow& r : trial) {
+      const Row& row = p.rows[p.free_rows[r.q]];
+      r.target = r.side > 0 ? beta_min + row.upper0 : -beta_min + row.lower0;
+    }
+    const ActiveSetSolution t = SolveActiveSet(p, op, trial);
+    ++iterations;
+    if (t.solved && t.signs_ok) keep = ends[e];
+  }
+  if (keep) act.push_back(*keep);
+  std::sort(act.begin(), act.end(), [](const ActiveRow& a, const ActiveRow& b) { return a.q < b.q; });
+  return true;
 }
 
 ScoreMatching1DResult Fit(const Sample1D& data, const ScoreMatching1DOptions& options,
@@ -1203,46 +1443,60 @@ ScoreMatching1DResult Fit(const Sample1D& data, const ScoreMatching1DOptions& op
     // skip term) sigma is fixed by the equality.
     solve->ZeroNetwork(sigma0, true);
   } else if (!from_coarse && !solve->InteriorPoint(sigma0)) {
-    // Continuation in beta for what the interior-point method could not certify (close to
-    // beta_min its Newton systems lose the digits the thin dual boxes need). Anchor: an exact
-    // active set at a larger beta (found by the interior-point method at beta_min + 4^k (beta -
-    // beta_min), or the empty set at beta_max); then walk down to beta, halving the distance to
-    // beta_min, each step started from the previous exact active set.
+    // What the interior-point method could not certify (close to beta_min its Newton systems
+    // lose the digits the thin dual boxes need) is found by continuation in beta, each stage
+    // exact. Up to 1.6 beta_min, when the boxes all close there, the exact path from beta_min
+    // itself (few breakpoints so close to it). Otherwise: an anchor, an exact active set at a
+    // larger beta (the interior-point method at beta_min + 4^k (beta - beta_min), at least
+    // 2 beta_min, or the empty set at beta_max); then a walk down to beta, halving the distance
+    // to beta_min, each step started from the previous exact active set by a few active-set
+    // iterations and, when they do not settle, by the exact path of the whole step.
     iterations += solve->iterations();
     std::vector<ActiveRow> act;
-    double anchor = beta;
-    for (;;) {
-      anchor = beta_min + 4.0 * (anchor - beta_min);
-      if (anchor >= beta_max) {
-        anchor = beta_max;
-        act.clear();
-        break;
+    std::unique_ptr<DualSolve> done;
+    if (beta - beta_min <= kPathFromBetaMin * beta_min &&
+        ActiveSetAtBetaMin(p, op, beta_min, act, iterations) &&
+        PathTo(p, op, options, beta_min, act, beta, done, iterations)) {
+      solve = std::move(done);  // its solve is counted below
+    } else {
+      double anchor = beta_min + std::max(beta - beta_min, 0.25 * beta_min);
+      for (;;) {
+        anchor = beta_min + 4.0 * (anchor - beta_min);
+        if (anchor >= beta_max) {
+          anchor = beta_max;
+          act.clear();
+          break;
+        }
+        DualSolve at(p, op, options, anchor);
+        const bool ok = at.InteriorPoint(sigma0);
+        iterations += at.iterations();
+        if (ok && at.best().polished) {
+          act = at.best().active;
+          break;
+        }
       }
-      DualSolve at(p, op, options, anchor);
-      const bool ok = at.InteriorPoint(sigma0);
-      iterations += at.iterations();
-      if (ok) {
-        act = at.best().active;
-        break;
+      double current = anchor, fraction = 0.5;  // next = beta_min + fraction * (current - beta_min)
+      while (current > beta) {
+        const double next = std::max(beta, beta_min + fraction * (current - beta_min));
+        auto step = std::make_unique<DualSolve>(p, op, options, next);
+        bool ok = step->ActiveSetIterations(act, kWalkPasses);
+        iterations += step->iterations();
+        if (!ok && PathTo(p, op, options, current, act, next, step, iterations)) {
+          ok = true;
+          iterations += step->iterations();
+        }
+        if (ok) {
+          act = step->best().active;
+          current = next;
+          if (current == beta) solve = std::move(step);
+          fraction = std::max(0.5, 1.0 - 2.0 * (1.0 - fraction));  // a longer step again
+        } else {
+          fraction = 1.0 - 0.5 * (1.0 - fraction);  // a shorter step
+          if (fraction > 0.999) break;
+        }
       }
+      iterations -= solve->iterations();  // counted below
     }
-    double current = anchor, fraction = 0.5;  // next = beta_min + fraction * (current - beta_min)
-    while (current > beta) {
-      const double next = std::max(beta, beta_min + fraction * (current - beta_min));
-      auto step = std::make_unique<DualSolve>(p, op, options, next);
-      const bool ok = step->ActiveSetIterations(act);
-      iterations += step->iterations();
-      if (ok) {
-        act = step->best().active;
-        current = next;
-        if (current == beta) solve = std::move(step);
-        fraction = std::max(0.5, 1.0 - 2.0 * (1.0 - fraction));  // a longer step again
-      } else {
-        fraction = 1.0 - 0.5 * (1.0 - fraction);  // a shorter step
-        if (fraction > 0.999) break;
-      }
-    }
-    iterations -= solve->iterations();  // counted below
   }
   iterations += solve->iterations();
   const Candidate& best = solve->best();
