@@ -1,5 +1,7 @@
 #include "convexscore/programs/score_matching_nd.h"
 
+#include "convexscore/solvers/recession_min_max.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -243,7 +245,18 @@ CoordinateThresholds ScoreMatchingNDThresholds(const Eigen::Ref<const Eigen::Mat
   out.beta_max = ScoreMatchingNDBetaMax(x, patterns, activation, coordinate);
   out.beta_min_upper = bounded_at ? std::min(out.beta_max, *bounded_at) : out.beta_max;
   out.beta_min_lower = 0.0;
-  // Bisection with certificates on both sides: a certified optimum at beta gives a dual point
+  // The exact value: the min-max of the recession LP's dual (solvers/recession_min_max.h),
+  // certified by a recession direction below and a priced dual point above.
+  const RecessionMinMaxResult exact = SolveRecessionMinMax(problem);
+  out.exact_message = exact.message;
+  if (exact.direction.valid) out.beta_min_lower = std::min(exact.lower, out.beta_min_upper);
+  out.beta_min_upper = std::min(out.beta_min_upper, exact.upper);
+  if (exact.certified && out.beta_min_upper - out.beta_min_lower <=
+                             1e-9 * std::max(out.beta_min_upper, 1e-300)) {
+    out.exact = true;
+    return out;
+  }
+  // Otherwise (saying so in exact_message): bisection with certificates on both sides: a certified optimum at beta gives a dual point
   // whose worst price bounds beta_min from above; the direction of a large optimum or of a
   // divergent iterate, made exact, bounds it from below.
   ConeGroupLassoOptions options;
