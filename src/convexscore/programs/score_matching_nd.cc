@@ -1,5 +1,7 @@
 #include "convexscore/programs/score_matching_nd.h"
 
+#include "convexscore/solvers/recession_min_max.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -243,7 +245,25 @@ CoordinateThresholds ScoreMatchingNDThresholds(const Eigen::Ref<const Eigen::Mat
   out.beta_max = ScoreMatchingNDBetaMax(x, patterns, activation, coordinate);
   out.beta_min_upper = bounded_at ? std::min(out.beta_max, *bounded_at) : out.beta_max;
   out.beta_min_lower = 0.0;
-  // Bisection with certificates on both sides: a certified optimum at beta gives a dual point
+  // The exact value: the min-max of the recession LP's dual (solvers/recession_min_max.h),
+  // certified by a recession direction below and a priced dual point above. Its cost grows
+  // fast with the number of patterns (docs/theory.md, "Exact beta_min"), so beyond
+  // kExactPatternLimit patterns only the bisection runs.
+  constexpr int kExactPatternLimit = 1000;
+  if (patterns.size() <= kExactPatternLimit) {
+    const RecessionMinMaxResult exact = SolveRecessionMinMax(problem);
+    out.exact_message = exact.message;
+    if (exact.direction.valid) out.beta_min_lower = std::min(exact.lower, out.beta_min_upper);
+    out.beta_min_upper = std::min(out.beta_min_upper, exact.upper);
+    if (exact.certified && out.beta_min_upper - out.beta_min_lower <=
+                               1e-9 * std::max(out.beta_min_upper, 1e-300)) {
+      out.exact = true;
+      return out;
+    }
+  } else {
+    out.exact_message = "not attempted: more than 1000 patterns; bisection only";
+  }
+  // Otherwise (saying so in exact_message): bisection with certificates on both sides: a certified optimum at beta gives a dual point
   // whose worst price bounds beta_min from above; the direction of a large optimum or of a
   // divergent iterate, made exact, bounds it from below.
   ConeGroupLassoOptions options;

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include <Eigen/Dense>
@@ -34,11 +35,14 @@ struct ScoreMatchingNDOptions {
 // Thresholds of one coordinate. beta_max is exact: the zero network is optimal iff beta >=
 // beta_max. beta_min is bracketed by certificates: an explicit recession direction proves the
 // objective unbounded for every beta below `beta_min_lower`; a dual-feasible point proves it
-// bounded for every beta at or above `beta_min_upper`.
+// bounded for every beta at or above `beta_min_upper`. When `exact`, the two agree to 1e-9
+// relative (solvers/recession_min_max.h); otherwise they come from the bisection fallback.
 struct CoordinateThresholds {
   double beta_max = 0.0;
   double beta_min_lower = 0.0;
   double beta_min_upper = 0.0;
+  bool exact = false;
+  std::string exact_message;  // how the exact solve ended (names the bracket when not exact)
 };
 
 struct ScoreMatchingNDResult {
@@ -92,8 +96,9 @@ ScalarNetworkND ReconstructCoordinate(const Eigen::Ref<const Eigen::MatrixXd>& x
 double ScoreMatchingNDBetaMax(const Eigen::Ref<const Eigen::MatrixXd>& x,
                               const PatternSet& patterns, Activation activation, int coordinate);
 
-// beta_max and a certified bracket of beta_min for one coordinate (bisection on beta, a solve
-// per step; `tolerance` is the relative width at which it stops, when the solves allow).
+// beta_max and beta_min for one coordinate: exact (SolveRecessionMinMax, lower == upper to
+// 1e-9 relative) when that solve certifies, else a certified bracket by bisection on beta (a
+// solve per step; `tolerance` is the relative width at which it stops, when the solves allow).
 // `bounded_at`, when given, is a beta at which this coordinate's program has a certified optimum
 // (so beta_min <= bounded_at): the bisection starts below it.
 CoordinateThresholds ScoreMatchingNDThresholds(const Eigen::Ref<const Eigen::MatrixXd>& x,

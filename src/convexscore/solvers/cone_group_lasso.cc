@@ -157,7 +157,7 @@ namespace {
 // makes the bias row exact, so the value returned is attained by a feasible mu.
 double PatternDualNormWeighted(const Eigen::MatrixXd& x, const Eigen::VectorXd& sign,
                                const Eigen::VectorXd& h, double weight_factor,
-                               double* bias_residual) {
+                               double* bias_residual, Eigen::VectorXd* multipliers) {
   const int n = static_cast<int>(x.rows()), d = static_cast<int>(x.cols());
   const double weight = weight_factor * Scale(x);
   Eigen::MatrixXd c(d + 1, n);
@@ -219,27 +219,32 @@ double PatternDualNormWeighted(const Eigen::MatrixXd& x, const Eigen::VectorXd& 
   }
   const Eigen::VectorXd residual_w = h.head(d) - c.topRows(d) * mu;
   *bias_residual = std::abs(h[d] - sign.dot(mu));
+  *multipliers = mu;
   return residual_w.norm();
 }
 
 }  // namespace
 
 double PatternDualNorm(const Eigen::MatrixXd& x, const PatternSet& patterns, int k,
-                       const Eigen::VectorXd& h, double* bias_residual) {
+                       const Eigen::VectorXd& h, double* bias_residual,
+                       Eigen::VectorXd* multipliers) {
   const Eigen::VectorXd sign = ConeSignOf(patterns, k);
   // Every attempt returns a value attained by a feasible mu (an upper bound on psi), so the
   // smaller one is still valid; two weights find the exact support more often than one.
   double best = std::numeric_limits<double>::infinity(), best_residual = 0.0;
+  Eigen::VectorXd mu, best_mu;
   for (double weight : {1e3, 1e5}) {
     double residual = 0.0;
-    const double psi = PatternDualNormWeighted(x, sign, h, weight, &residual);
+    const double psi = PatternDualNormWeighted(x, sign, h, weight, &residual, &mu);
     if (residual < best_residual || (residual == best_residual && psi < best) ||
         !std::isfinite(best)) {
       best = psi;
       best_residual = residual;
+      best_mu = mu;
     }
   }
   if (bias_residual) *bias_residual = best_residual;
+  if (multipliers) *multipliers = std::move(best_mu);
   return best;
 }
 
@@ -1272,6 +1277,14 @@ RecessionDirection RepairRecessionDirection(const ConeGroupLassoProblem& problem
     direction = RepairOnce(problem, direction.positive, direction.negative);
   }
   return direction;
+}
+
+}  // namespace convexscore
+
+namespace convexscore {
+
+Eigen::VectorXd NonNegativeLeastSquaresSolve(const Eigen::MatrixXd& c, const Eigen::VectorXd& t) {
+  return NonNegativeLeastSquares(c, t);
 }
 
 }  // namespace convexscore

@@ -100,9 +100,11 @@ ConeGroupLassoCertificate EvaluateConeGroupLasso(const ConeGroupLassoProblem& pr
 
 // psi(h) for one pattern: min ||h_w - A_w^T mu|| over mu >= 0 with h_b = a_b^T mu (A = the
 // pattern's cone rows). Exposed for tests; `bias_residual` receives |h_b - a_b^T mu| (nonzero
-// only when the bias row cannot be matched, e.g. h_b != 0 for the full pattern).
+// only when the bias row cannot be matched, e.g. h_b != 0 for the full pattern). `multipliers`,
+// when given, receives the mu (size n) that attains the returned value.
 double PatternDualNorm(const Eigen::MatrixXd& x, const PatternSet& patterns, int k,
-                       const Eigen::VectorXd& h, double* bias_residual = nullptr);
+                       const Eigen::VectorXd& h, double* bias_residual = nullptr,
+                       Eigen::VectorXd* multipliers = nullptr);
 
 }  // namespace convexscore
 
@@ -122,6 +124,10 @@ struct RecessionDirection {
 // Turns an approximate direction (for example a large iterate of a solve below beta_min, or a
 // near-unbounded optimum) into an exact one: keeps its nonzero blocks and tight cone rows, and
 // projects onto the null space of the data map restricted to them.
+// Lawson-Hanson non-negative least squares, min ||C mu - t|| over mu >= 0 (C small in rows),
+// the one the pricing uses; exposed for solvers/recession_min_max.cc.
+Eigen::VectorXd NonNegativeLeastSquaresSolve(const Eigen::MatrixXd& c, const Eigen::VectorXd& t);
+
 RecessionDirection RepairRecessionDirection(const ConeGroupLassoProblem& problem,
                                             const Eigen::MatrixXd& positive,
                                             const Eigen::MatrixXd& negative);
