@@ -142,7 +142,7 @@ CLI::App* AddFitCommand(CLI::App& app, FitArgs& args) {
                   "solver iteration limit (default " +
                       std::to_string(ScoreMatching1DOptions{}.max_iterations) +
                       " interior-point iterations in 1-D; in d-D it counts first-order steps "
-                      "or Newton steps, default " +
+                      "or descent sweeps plus Newton steps, default " +
                       std::to_string(ConeGroupLassoOptions{}.max_iterations) + ")")
       ->option_text("K");
   fit->add_option("--objective", args.objective,

@@ -19,10 +19,10 @@
 //
 // In the plane without a linear term (DSM) and with every pattern (exact enumeration), the
 // solve runs on the program's atoms instead (solvers/planar_atoms.h): column generation with
-// an exact O(n^2) pricing over all patterns at once and a barrier (interior-point) method on the
-// blocks in play, then the same polish; the certificate's largest psi is then the exact sweep
-// over the atoms (docs/theory.md, "Planar atoms"). There, max_iterations counts Newton steps
-// and a warm start is not used.
+// an exact O(n^2) pricing over all patterns at once, block coordinate descent and then a barrier
+// (interior-point) method on the blocks in play, then the same polish; the certificate's largest
+// psi is then the exact sweep over the atoms (docs/theory.md, "Planar atoms"). There,
+// max_iterations counts descent sweeps plus Newton steps and a warm start is not used.
 #pragma once
 
 #include <Eigen/Dense>

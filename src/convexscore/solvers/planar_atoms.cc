@@ -5,6 +5,8 @@
 #include <limits>
 #include <numbers>
 
+#include <Eigen/Eigenvalues>
+
 #include "convexscore/solvers/cone_group_lasso.h"
 
 namespace convexscore {
@@ -267,11 +269,84 @@ class RestrictedProgram {
       half_plane_[b] = Cross(s, e) <= 1e-12;
       middle_.col(b) = half_plane_[b] ? Eigen::Vector2d(normals_.col(2 * b)) : Eigen::Vector2d((s + e).normalized());
     }
-    if (2 * m + 2 <= n) gram_ = features_.transpose() * features_ / n;
+    gram_ = features_.transpose() * features_ / n;
+    linear_ = features_.transpose() * centred_y_ / n;
   }
 
   // Minimises the restricted program from v (any point of the closed sectors) until its exact
   // relative gap is <= tolerance or max_steps Newton steps were taken; returns the steps.
+  // Block coordinate descent from v, each block minimised exactly (BlockMinimum), until the
+  // restricted relative gap is <= tolerance or max_sweeps sweeps were made. Returns the sweeps.
+  // Cheap per sweep and enough while the blocks in play are well separated (large sigma).
+  int Descend(Eigen::VectorXd& v, double beta, double tolerance, int max_sweeps) const {
+    const int m = static_cast<int>(blocks_.size());
+    Eigen::VectorXd gv = gram_ * v;  // kept up to date block by block
+    int sweep = 0;
+    for (; sweep < max_sweeps; ++sweep) {
+      if (sweep % 10 == 0 && Gap(v, beta) <= tolerance) break;
+      for (int b = 0; b <= m; ++b) {
+        const Eigen::Vector2d old = v.segment<2>(2 * b);
+        const Eigen::Matrix2d h = gram_.block<2, 2>(2 * b, 2 * b);
+        // The block's linear coefficient with the other blocks held fixed.
+        const Eigen::Vector2d c = linear_.segment<2>(2 * b) - gv.segment<2>(2 * b) + h * old;
+        const Eigen::Vector2d w = BlockMinimum(h, c, beta, b < m ? blocks_[b].first : -1);
+        const Eigen::Vector2d delta = w - old;
+        if (delta.isZero(0.0)) continue;
+        v.segment<2>(2 * b) = w;
+        gv.noalias() += gram_.middleCols<2>(2 * b) * delta;
+      }
+    }
+    return sweep;
+  }
+
+  // argmin over w in the sector of `atom` (the plane when atom < 0) of
+  // (1/2) w^T h w - c^T w + beta ||w||: zero when no direction of the sector descends; else the
+  // unconstrained minimiser when it lies in the sector; else the better of the two edge rays.
+  Eigen::Vector2d BlockMinimum(const Eigen::Matrix2d& h, const Eigen::Vector2d& c, double beta,
+                               int atom) const {
+    const double reach = atom < 0 ? c.norm() : atoms_.ArcMax(atom, c);
+    if (reach <= beta) return Eigen::Vector2d::Zero();
+    auto value = [&](const Eigen::Vector2d& w) { return 0.5 * w.dot(h * w) - c.dot(w) + beta * w.norm(); };
+    // Stationarity (h + beta / t I) w = c with t = ||w||: with h = Q diag(mu) Q^T the norm of
+    // w(t) = Q diag(1 / (mu + beta / t)) Q^T c equals t where sum c~_i^2 / (mu_i t + beta)^2 = 1,
+    // a decreasing function of t (bisection).
+    const Eigen::SelfAdjointEigenSolver<Eigen::Matrix2d> eig(h);
+    const Eigen::Vector2d mu = eig.eigenvalues().cwiseMax(0.0);
+    const Eigen::Vector2d ct = eig.eigenvectors().transpose() * c;
+    auto excess = [&](double t) {
+      return ct.cwiseQuotient(mu * t + Eigen::Vector2d::Constant(beta)).squaredNorm() - 1.0;
+    };
+    Eigen::Vector2d best = Eigen::Vector2d::Zero();
+    double best_value = 0.0;
+    if (c.norm() > beta) {
+      double lo = 0.0, hi = 1.0;
+      for (int k = 0; k < 200 && excess(hi) > 0; ++k) hi *= 2.0;
+      if (excess(hi) <= 0) {
+        for (int k = 0; k < 100; ++k) {
+          const double mid = 0.5 * (lo + hi);
+          (excess(mid) > 0 ? lo : hi) = mid;
+        }
+        const double t = 0.5 * (lo + hi);
+        const Eigen::Vector2d w =
+            t * (eig.eigenvectors() * ct.cwiseQuotient(mu * t + Eigen::Vector2d::Constant(beta)));
+        const bool inside = atom < 0 || (atoms_.ProjectOntoSector(atom, w) - w).norm() <= 1e-14 * w.norm();
+        if (inside) return w;
+      }
+    }
+    for (int edge = 0; edge < 2 && atom >= 0; ++edge) {
+      const Eigen::Vector2d u = atoms_.EdgeRay(atom, edge);
+      const double curvature = u.dot(h * u);
+      if (!(curvature > 0)) continue;
+      const Eigen::Vector2d w = std::max(0.0, (c.dot(u) - beta) / curvature) * u;
+      const double val = value(w);
+      if (val < best_value) {
+        best_value = val;
+        best = w;
+      }
+    }
+    return best;
+  }
+
   // Sets *stalled when a Newton direction no longer descends (rounding at tiny mu).
   int Run(Eigen::VectorXd& v, double beta, double tolerance, int max_steps, bool* stalled) const {
     *stalled = false;
@@ -394,7 +469,7 @@ class RestrictedProgram {
   Eigen::VectorXd Solve(const std::vector<Eigen::Matrix2d>& hess, const Eigen::VectorXd& rhs) const {
     const int n = static_cast<int>(features_.rows()), p = static_cast<int>(rhs.size());
     const int nb = p / 2;
-    if (gram_.size() > 0) {
+    if (p <= n) {
       Eigen::MatrixXd h = gram_;
       for (int b = 0; b < nb; ++b) h.block<2, 2>(2 * b, 2 * b) += hess[b];
       return h.llt().solve(rhs);
@@ -438,6 +513,7 @@ class RestrictedProgram {
     return (features_ * v - centred_y_).squaredNorm() / (2.0 * n) + beta * penalty;
   }
 
+ public:
   // The relative gap of the restricted program at v (dual point: the scaled residual).
   double Gap(const Eigen::VectorXd& v, double beta) const {
     const int n = static_cast<int>(features_.rows()), m = static_cast<int>(blocks_.size());
@@ -452,10 +528,11 @@ class RestrictedProgram {
     return (primal - dual) / std::max(1.0, std::abs(primal));
   }
 
+ private:
   const PlanarAtoms& atoms_;
   const std::vector<std::pair<int, int>>& blocks_;
   Eigen::MatrixXd features_, gram_;
-  Eigen::VectorXd centred_y_;
+  Eigen::VectorXd centred_y_, linear_;
   Eigen::Matrix2Xd normals_, middle_;
   std::vector<char> half_plane_;
 };
@@ -499,7 +576,7 @@ void SolvePlanarAtoms(const PlanarAtoms& atoms, const Eigen::VectorXd& y, double
     point.negative = Eigen::Matrix2Xd::Zero(2, m);
     point.linear.setZero();
   }
-  const int batch = std::max(10, atoms.points() / 2);
+  const int batch = std::max(10, atoms.points() / 10);
   bool stalled = false;  // the last restricted solve stopped on rounding
   for (int round = 0; round < 1000 && point.iterations < max_steps; ++round) {
     // The blocks in play: those already in the working set (kept, so that a block the
@@ -544,8 +621,12 @@ void SolvePlanarAtoms(const PlanarAtoms& atoms, const Eigen::VectorXd& y, double
       v.segment<2>(2 * b) = (blocks[b].second > 0 ? point.positive : point.negative).col(blocks[b].first);
     v.tail<2>() = point.linear;
     // The restricted program only as accurately as the outer gap warrants.
-    point.iterations += program.Run(v, beta, std::max(0.1 * tolerance, 1e-3 * gap),
-                                    max_steps - point.iterations, &stalled);
+    // Descent first; the barrier method when descent does not reach the restricted target.
+    const double target = std::max(0.1 * tolerance, 1e-3 * gap);
+    point.iterations += program.Descend(v, beta, target, std::min(200, max_steps - point.iterations));
+    stalled = false;
+    if (program.Gap(v, beta) > target && point.iterations < max_steps)
+      point.iterations += program.Run(v, beta, target, max_steps - point.iterations, &stalled);
     for (int b = 0; b < nb; ++b)
       (blocks[b].second > 0 ? point.positive : point.negative).col(blocks[b].first) = v.segment<2>(2 * b);
     point.linear = v.tail<2>();

@@ -91,12 +91,13 @@ struct PlanarAtomPoint {
   double constant = 0.0;
   std::vector<std::pair<int, int>> working;  // (atom, sign) blocks of the column generation
   double primal = 0.0, dual = 0.0;  // gap = primal - dual, dual from the centred scaled residual
-  int iterations = 0;  // Newton steps
+  int iterations = 0;  // descent sweeps and Newton steps
 };
 
 // Column generation on the atom program with target y and weight beta, from `point` (updated in
 // place): the blocks in play are the nonzero ones and the most violated ones under the O(n^2)
-// pricing; the program restricted to them is solved by a primal barrier method (Newton steps);
+// pricing; the program restricted to them gets up to 200 sweeps of block coordinate descent,
+// then a primal barrier method (Newton steps) if descent did not reach its target;
 // repeated until the relative gap is <= tolerance, no atom is violated after a restricted solve
 // that rounding stopped, or max_steps Newton steps were taken in all. On return, blocks priced
 // clearly below beta are zeroed when that costs at most the gap (the polish works on the rest).
