@@ -233,11 +233,12 @@ Eigen::Matrix2Xd Evaluate(const PlanarAtoms& atoms, const Eigen::VectorXd& y, do
   return g;
 }
 
-// The restricted program on a few atom blocks (and the linear block), solved by a primal
-// barrier method (docs/theory.md, "Planar atoms"). Block coordinate descent stalled here at small
-// noise levels: the atoms that separate the copies of one point have nearly parallel features,
-// and tens of thousands of sweeps left relative gaps near 1e-4. Newton's method on the barrier
-// problem does not care about that conditioning.
+// The restricted program on a few atom blocks (and the linear block): block coordinate descent
+// (Descend), then a primal barrier method (Run) when descent has not reached the target
+// (docs/theory.md, "Planar atoms"). Descent alone stalled at small noise levels: the atoms that
+// separate the copies of one point have nearly parallel features, and tens of thousands of
+// sweeps left relative gaps near 1e-4. Newton's method on the barrier problem does not care
+// about that conditioning.
 //
 // For each block, beta ||w|| is replaced by its barrier smoothing h(w) = min_t beta t -
 // mu log(t^2 - ||w||^2), whose minimiser is t = (mu + q) / beta, q = sqrt(mu^2 + beta^2 ||w||^2),
@@ -625,7 +626,7 @@ void SolvePlanarAtoms(const PlanarAtoms& atoms, const Eigen::VectorXd& y, double
     const double target = std::max(0.1 * tolerance, 1e-3 * gap);
     point.iterations += program.Descend(v, beta, target, std::min(200, max_steps - point.iterations));
     stalled = false;
-    if (program.Gap(v, beta) > target && point.iterations < max_steps)
+    if (point.iterations < max_steps)  // Run returns at once when descent reached the target
       point.iterations += program.Run(v, beta, target, max_steps - point.iterations, &stalled);
     for (int b = 0; b < nb; ++b)
       (blocks[b].second > 0 ? point.positive : point.negative).col(blocks[b].first) = v.segment<2>(2 * b);
