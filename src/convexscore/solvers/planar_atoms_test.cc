@@ -138,6 +138,36 @@ TEST(PlanarAtomsSolve, AgreesWithTheGeneralPathAndIsCertified) {
   }
 }
 
+// Small-noise DSM data: five copies of each point within 0.01 of it, targets -z / sigma. The
+// atoms separating one point's copies are nearly parallel, which stalls descent alone (section
+// 18); with the barrier method and the polish the solve must be certified. (Doubling the
+// barrier gradient makes this fail: no test exercised the barrier path before.)
+TEST(PlanarAtomsSolve, CertifiesClusteredSmallNoiseCopies) {
+  const Eigen::MatrixXd centres = testutil::RandomPoints(8, 2, 31);
+  std::mt19937_64 engine(32);
+  const double sigma = 0.01;
+  Eigen::MatrixXd x(40, 2);
+  Eigen::VectorXd y(40);
+  for (int i = 0; i < 40; ++i) {
+    const double z0 = StandardNormal(engine), z1 = StandardNormal(engine);
+    x(i, 0) = centres(i / 5, 0) + sigma * z0;
+    x(i, 1) = centres(i / 5, 1) + sigma * z1;
+    y[i] = -z0 / sigma;
+  }
+  const PatternSet exact = EnumeratePatterns(x);
+  ConeGroupLassoProblem problem;
+  problem.x = x;
+  problem.gate = Activation::kRelu;
+  problem.target = y;
+  problem.beta = 0.1;
+  problem.patterns = &exact;
+  ConeGroupLassoOptions options;
+  options.max_iterations = 20000;
+  const ConeGroupLassoSolution planar = SolveConeGroupLasso(problem, options);
+  ASSERT_EQ(planar.summary.status, SolveStatus::kOptimal) << planar.summary.message;
+  EXPECT_LE(planar.summary.relative_gap, 1e-10);
+}
+
 TEST(PlanarAtomsSolve, RejectsDataThatIsNotPlanar) {
   EXPECT_THROW(PlanarAtoms(Eigen::MatrixXd::Zero(4, 3), Activation::kRelu), Error);
   Eigen::MatrixXd x = Eigen::MatrixXd::Zero(4, 2);
