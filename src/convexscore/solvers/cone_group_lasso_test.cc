@@ -26,10 +26,14 @@ Eigen::MatrixXd RandomPoints(int n, unsigned seed) { return testutil::RandomPoin
 double BruteForcePsi(const Eigen::MatrixXd& x, const PatternSet& patterns, int k,
                      const Eigen::Vector3d& h) {
   double best = 0.0;  // z = 0
-  // A fine circle plus the exact corners of the feasible arc (w perpendicular to x_i - x_j).
+  // A fine circle, the exact corners of the feasible arc (w perpendicular to x_i - x_j), and
+  // the stationary point of each piece between corners: there b = -x_i.w for one point i, so
+  // -<h, z> = -(h_w - h_b x_i).w, largest at w along -(h_w - h_b x_i).
   std::vector<double> angles;
   const int steps = 200000;
   for (int s = 0; s < steps; ++s) angles.push_back(2.0 * std::numbers::pi * s / steps);
+  for (int i = 0; i < x.rows(); ++i)
+    angles.push_back(std::atan2(-(h[1] - h[2] * x(i, 1)), -(h[0] - h[2] * x(i, 0))));
   for (int i = 0; i < x.rows(); ++i)
     for (int j = 0; j < x.rows(); ++j)
       if (i != j) angles.push_back(std::atan2(x(j, 1) - x(i, 1), x(j, 0) - x(i, 0)) + 0.5 * std::numbers::pi);
@@ -41,7 +45,8 @@ double BruteForcePsi(const Eigen::MatrixXd& x, const PatternSet& patterns, int k
       if (patterns.Active(k, i)) lo = std::max(lo, v);
       else hi = std::min(hi, v);
     }
-    if (lo > hi) continue;
+    // At a corner lo = hi, up to rounding either way: the maximum is often there.
+    if (lo > hi + 1e-12 * (1.0 + std::abs(hi))) continue;
     const double b = h[2] > 0 ? lo : hi;
     if (!std::isfinite(b)) {
       if (h[2] != 0) return INFINITY;
@@ -52,28 +57,35 @@ double BruteForcePsi(const Eigen::MatrixXd& x, const PatternSet& patterns, int k
   return best;
 }
 
+// Spread points, and clustered ones (three copies of each of four points within 0.01 of it, as
+// in small-noise DSM data), where the weighted attempts alone overestimated psi on some
+// patterns and the active-set finish has to bring it to the maximum.
 TEST(ConeGroupLasso, PatternDualNormMatchesBruteForceMaximum) {
-  const Eigen::MatrixXd x = RandomPoints(7, 5);
-  const PatternSet patterns = EnumeratePatterns(x);
-  std::mt19937_64 engine(9);
-  int checked = 0, exact = 0;
-  for (int k = 0; k < patterns.size(); k += 3) {
-    const int active = patterns.ActiveCount(k);
-    if (active == 0 || active == x.rows()) continue;  // mixed patterns: b is bounded
-    Eigen::Vector3d h(StandardNormal(engine), StandardNormal(engine), StandardNormal(engine));
-    double bias_residual = -1;
-    const double psi = PatternDualNorm(x, patterns, k, h, &bias_residual);
-    const double brute = BruteForcePsi(x, patterns, k, h);
-    // psi is attained by a feasible multiplier, so it never falls below the maximum (that is
-    // what makes the certificate valid); it is exact on most patterns and close on the rest.
-    EXPECT_GE(psi, brute - 1e-9 * (1 + brute)) << "pattern " << k;
-    EXPECT_LE(psi, brute + 1e-4 * (1 + brute)) << "pattern " << k;
-    exact += std::abs(psi - brute) <= 1e-8 * (1 + brute) ? 1 : 0;
-    EXPECT_LE(bias_residual, 1e-14);
-    ++checked;
+  Eigen::MatrixXd clustered(12, 2);
+  const Eigen::MatrixXd centres = RandomPoints(4, 11);
+  std::mt19937_64 noise(12);
+  for (int i = 0; i < 12; ++i)
+    for (int c = 0; c < 2; ++c) clustered(i, c) = centres(i / 3, c) + 0.01 * StandardNormal(noise);
+  for (const Eigen::MatrixXd& x : {RandomPoints(7, 5), clustered}) {
+    const PatternSet patterns = EnumeratePatterns(x);
+    std::mt19937_64 engine(9);
+    int checked = 0;
+    for (int k = 0; k < patterns.size(); k += 3) {
+      const int active = patterns.ActiveCount(k);
+      if (active == 0 || active == x.rows()) continue;  // mixed patterns: b is bounded
+      Eigen::Vector3d h(StandardNormal(engine), StandardNormal(engine), StandardNormal(engine));
+      double bias_residual = -1;
+      Eigen::VectorXd mu;
+      const double psi = PatternDualNorm(x, patterns, k, h, &bias_residual, &mu);
+      const double brute = BruteForcePsi(x, patterns, k, h);
+      // psi is attained by a feasible multiplier, so it never falls below the maximum (that is
+      // what makes the certificate valid), and the active-set finish makes it exact.
+      EXPECT_NEAR(psi, brute, 1e-8 * (1 + brute)) << x.rows() << " points, pattern " << k;
+      EXPECT_LE(bias_residual, 1e-14 * (1 + mu.sum()));  // rounding of the bias row's sum
+      ++checked;
+    }
+    EXPECT_GT(checked, 10);
   }
-  EXPECT_GT(checked, 10);
-  EXPECT_GE(exact, 0.8 * checked);
 }
 
 TEST(ConeGroupLasso, FullPatternNeedsZeroBiasGradient) {
