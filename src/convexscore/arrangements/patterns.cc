@@ -121,13 +121,44 @@ void Enumerate2D(const Eigen::Ref<const Eigen::MatrixXd>& x, PatternSet& set) {
     distinct.pop_back();  // the same angle on both sides of 0
   }
   if (distinct.empty()) distinct.push_back(0.0);  // all points equal: any normal will do
+  // Consecutive arcs order the points almost alike (crossing a critical angle swaps the points
+  // of one line), so each arc's order is the previous one repaired by insertion sort, and only
+  // the upper sets that differ from the previous arc's are looked up: a prefix of the order is
+  // the same set as before while every point that left it has been matched by one that joined
+  // (`balance` counts the unmatched ones). The set and its order are those of inserting every
+  // upper set of every arc, at O(n) per arc instead of n hash look-ups of n bits each.
   const int arcs = static_cast<int>(distinct.size());
+  std::vector<int> order(n), previous;
+  std::iota(order.begin(), order.end(), 0);
+  std::vector<char> previous_cut, cut(n, 0);
+  std::vector<int> mark(n, 0);
+  std::vector<std::uint64_t> bits(set.words(), 0);
+  set.Insert(bits.data());  // empty
   for (int a = 0; a < arcs; ++a) {
     const double lo = distinct[a];
     const double hi = a + 1 < arcs ? distinct[a + 1] : distinct[0] + kTwoPi;
     const double mid = 0.5 * (lo + hi);
-    const Eigen::Vector2d normal(std::cos(mid), std::sin(mid));
-    InsertUpperSets(x * normal, set);
+    const Eigen::VectorXd p = x * Eigen::Vector2d(std::cos(mid), std::sin(mid));
+    for (int r = 1; r < n; ++r) {  // decreasing projections
+      const int moving = order[r];
+      int q = r;
+      for (; q > 0 && p[order[q - 1]] < p[moving]; --q) order[q] = order[q - 1];
+      order[q] = moving;
+    }
+    for (int r = 0; r < n; ++r) cut[r] = r + 1 == n || p[order[r + 1]] < p[order[r]];
+    std::fill(bits.begin(), bits.end(), 0);
+    int balance = 0;
+    for (int r = 0; r < n; ++r) {
+      SetBit(bits, order[r]);
+      if (!previous.empty()) {
+        balance += (++mark[order[r]] == 0) ? -1 : (mark[order[r]] == 1 ? 1 : 0);
+        balance += (--mark[previous[r]] == 0) ? -1 : (mark[previous[r]] == -1 ? 1 : 0);
+      }
+      const bool seen = !previous.empty() && previous_cut[r] && balance == 0;
+      if (cut[r] && !seen) set.Insert(bits.data());
+    }
+    previous = order;
+    previous_cut = cut;
   }
 }
 

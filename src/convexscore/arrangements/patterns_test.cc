@@ -98,6 +98,37 @@ TEST(Patterns, DuplicatePointsAlwaysShareTheirSide) {
   EXPECT_EQ(Keys(EnumeratePatterns(same)), (std::set<std::string>{"000", "111"}));
 }
 
+// Many collinear points and duplicates (a 4 x 4 grid with three points repeated): the sweep
+// that carries each arc's order over to the next must still find every closed half-plane.
+// Reference: the upper sets of normals just either side of every critical angle, each sorted
+// and cut from scratch.
+TEST(Patterns, GridWithDuplicatesMatchesAFreshSortPerDirection) {
+  Eigen::MatrixXd x(19, 2);
+  for (int i = 0; i < 16; ++i) x.row(i) << i % 4, i / 4;
+  x.row(16) = x.row(5);
+  x.row(17) = x.row(5);
+  x.row(18) = x.row(10);
+  const int n = static_cast<int>(x.rows());
+  std::set<std::string> expected{std::string(n, '0')};
+  for (int i = 0; i < n; ++i) {
+    for (int j = 0; j < n; ++j) {
+      if (x.row(i) == x.row(j)) continue;
+      const double critical = std::atan2(x(j, 1) - x(i, 1), x(j, 0) - x(i, 0)) + M_PI / 2;
+      for (double offset : {-1e-6, 1e-6}) {
+        const Eigen::Vector2d normal(std::cos(critical + offset), std::sin(critical + offset));
+        const Eigen::VectorXd p = x * normal;
+        for (int cut = 0; cut < n; ++cut) {  // {l : p_l >= p_cut}
+          std::string key(n, '0');
+          for (int l = 0; l < n; ++l)
+            if (p[l] >= p[cut]) key[l] = '1';
+          expected.insert(key);
+        }
+      }
+    }
+  }
+  EXPECT_EQ(Keys(EnumeratePatterns(x)), expected);
+}
+
 TEST(Patterns, LineGivesUpperAndLowerSetsOfDistinctValues) {
   Eigen::MatrixXd x(5, 1);
   x << 3, -1, 2, 0.5, 7;
