@@ -60,6 +60,7 @@ struct ScoreArgs {
   std::string points;   // CSV file of points (any model)
   std::string columns;  // their columns; "" = every column
   std::string out;
+  std::string sigma;    // the level of a noise-levels model file; "" = none
 };
 
 CLI::App* AddFitCommand(CLI::App& app, FitArgs& args);

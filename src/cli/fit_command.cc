@@ -175,10 +175,6 @@ int RunFit(const FitArgs& args) {
   }
   if (IsMultivariateData(args.data)) {
     if (args.objective == "sm") return RunFitScoreMatchingND(args);
-    if (args.architecture == "shared") {
-      throw Error("--architecture shared: multivariate dsm is fitted per coordinate in this "
-                  "build (the shared layer is in the library: FitSharedHiddenLayerDenoisingND)");
-    }
     return RunFitDenoisingND(args);
   }
   if (!args.architecture.empty()) {

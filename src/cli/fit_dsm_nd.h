@@ -1,6 +1,8 @@
 // `convexscore fit --objective dsm` on d-dimensional data (--columns, or a d-D --generate spec):
-// one exact per-coordinate DSM fit per noise level (programs/denoising_score_matching_nd.h),
-// written as one noise-levels model file that `sample --annealed` reads.
+// one exact per-coordinate DSM fit per noise level (programs/denoising_score_matching_nd.h), or
+// with --architecture shared one shared-hidden-layer relaxation per level with its lower bound,
+// upper bound and gap (programs/shared_hidden_layer_nd.h), written as one noise-levels model
+// file that `sample --annealed` reads.
 #pragma once
 
 #include <cstdint>
@@ -27,8 +29,8 @@ std::vector<double> ParseSigmaList(const std::string& text);
 // Registers --columns and the pattern options of the d-D path on `fit`.
 void AddFitDenoisingNDOptions(CLI::App& fit, FitArgs& args);
 
-// The d-D path (IsMultivariateData(args.data)): errors as Error, exit 0 on success (levels
-// that are not certified are written and warned about on stderr).
+// The d-D path (IsMultivariateData(args.data)), either architecture: errors as Error, exit 0 on
+// success (levels that are not certified are written and warned about on stderr).
 int RunFitDenoisingND(const FitArgs& args);
 
 }  // namespace convexscore::cli

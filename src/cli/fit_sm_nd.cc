@@ -114,8 +114,9 @@ PatternArgs ParsePatternArgs(const FitArgs& args, int d) {
 void AddFitNDOptions(CLI::App& fit, FitArgs& args) {
   AddColumnsOption(fit, args.data);
   fit.add_option("--architecture", args.architecture,
-                 "multivariate sm: per-coordinate (one scalar network per score coordinate, the "
-                 "default) or shared (one hidden layer for all coordinates)")
+                 "multivariate sm and dsm: per-coordinate (one scalar network per score "
+                 "coordinate, the default) or shared (one hidden layer for all coordinates: a "
+                 "convex relaxation, reported with lower bound, upper bound and gap)")
       ->check(CLI::IsMember({"per-coordinate", "shared"}))
       ->option_text("per-coordinate|shared");
   fit.add_option("--patterns", args.patterns,
@@ -142,14 +143,6 @@ void AddThresholdsNDOptions(CLI::App& thresholds, ThresholdsArgs& args) {
                         "multivariate: relative width at which the bracketing of beta_min stops "
                         "(default " + args.threshold_tolerance + ")")
       ->option_text("T");
-}
-
-// The pattern choice (--patterns/--pattern-directions/--pattern-seed) into a fit's options.
-template <typename Options>
-void ApplyPatternArgs(const PatternArgs& patterns, Options& options) {
-  options.sample_patterns = patterns.sample_patterns;
-  options.sampled_directions = patterns.sampled_directions;
-  options.seed = patterns.seed;
 }
 
 // Architecture (b): the nuclear-norm relaxation (a lower bound) and the network rebuilt from it

@@ -37,6 +37,19 @@ struct PatternArgs {
 };
 PatternArgs ParsePatternArgs(const FitArgs& args, int d);
 
+// The pattern choice into a fit's options (the seed field is `pattern_seed` in the DSM
+// per-coordinate options, `seed` in the others).
+template <typename Options>
+void ApplyPatternArgs(const PatternArgs& patterns, Options& options) {
+  options.sample_patterns = patterns.sample_patterns;
+  options.sampled_directions = patterns.sampled_directions;
+  if constexpr (requires { options.pattern_seed; }) {
+    options.pattern_seed = patterns.seed;
+  } else {
+    options.seed = patterns.seed;
+  }
+}
+
 // The options only multivariate fits use (--columns, --architecture, --patterns, ...).
 void AddFitNDOptions(CLI::App& fit, FitArgs& args);
 // The same for `thresholds` (--columns, --threshold-tolerance).

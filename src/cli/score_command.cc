@@ -12,6 +12,7 @@
 #include "convexscore/io/atomic_file.h"
 #include "convexscore/io/model_json.h"
 #include "convexscore/io/model_nd_json.h"
+#include "convexscore/io/noise_levels_json.h"
 #include "convexscore/io/numbers.h"
 #include "convexscore/model/network1d.h"
 #include "convexscore/model/network_nd.h"
@@ -29,6 +30,31 @@ std::vector<double> ParsePointList(const std::string& text) {
     points.push_back(ParseFiniteOption("--x", item));
   }
   return points;
+}
+
+// The document to evaluate: the model file itself, or the level at --sigma of a noise-levels
+// file (each level is its own network; none stands for the others).
+nlohmann::json ModelAtSigma(const nlohmann::json& document, const ScoreArgs& args) {
+  if (!HasNoiseLevels(document)) {
+    if (!args.sigma.empty()) throw Error("--sigma: " + args.model + " holds a single model");
+    return document;
+  }
+  const std::vector<NoiseLevelEntry> levels =
+      NoiseLevelDocuments(document, "file " + args.model);
+  std::string sigmas;
+  for (const NoiseLevelEntry& level : levels) {
+    sigmas += (sigmas.empty() ? "" : ", ") + FormatDouble(level.sigma);
+  }
+  if (args.sigma.empty()) {
+    throw Error(args.model + " holds models at noise levels " + sigmas +
+                ": choose one with --sigma");
+  }
+  const double sigma = ParseFiniteOption("--sigma", args.sigma);
+  for (const NoiseLevelEntry& level : levels) {
+    if (level.sigma == sigma) return level.model;
+  }
+  throw Error("--sigma " + args.sigma + ": " + args.model + " has no model at that sigma (its "
+              "noise levels: " + sigmas + ")");
 }
 
 }  // namespace
@@ -63,6 +89,11 @@ CLI::App* AddScoreCommand(CLI::App& app, ScoreArgs& args) {
   points->excludes(grid);
   score->add_option("--out", args.out, "CSV file to write instead of printing")
       ->option_text("F.csv");
+  score
+      ->add_option("--sigma", args.sigma,
+                   "model files with noise levels (fit --objective dsm, train --sigmas): the "
+                   "level to evaluate (required for them)")
+      ->option_text("S");
   return score;
 }
 
@@ -72,7 +103,7 @@ int RunScore(const ScoreArgs& args) {
     throw Error("give exactly one of --x v1,v2,..., --grid LO:HI:COUNT and --points FILE.csv");
   }
   if (!args.out.empty()) CheckOutputWritable(args.out);
-  const nlohmann::json model = ReadModelFile(args.model);
+  const nlohmann::json model = ModelAtSigma(ReadModelFile(args.model), args);
   const NetworkND network = LoadNetworkND(model, "file " + args.model);
   const int d = network.dimension();
   Eigen::MatrixXd points;

@@ -9,6 +9,7 @@
 #include "convexscore/io/model_nd_json.h"
 #include "convexscore/io/model_reader.h"
 #include "convexscore/io/numbers.h"
+#include "convexscore/io/shared_model_json.h"
 
 namespace convexscore {
 namespace {
@@ -70,6 +71,14 @@ std::vector<Level> LoadLevels(const json& document, std::string_view source, boo
   return levels;
 }
 
+// A d-D noise-levels document, with the data's coordinate names when there are any.
+json NoiseLevelsNDToJson(const std::vector<NoiseLevelEntry>& entries, int dimension,
+                         const std::vector<std::string>& coordinate_names) {
+  json document = NoiseLevelsToJson(entries, dimension);
+  if (!coordinate_names.empty()) document["coordinate_names"] = coordinate_names;
+  return document;
+}
+
 }  // namespace
 
 bool HasNoiseLevels(const json& document) {
@@ -86,6 +95,11 @@ std::vector<NoiseLevelModelND> LoadNoiseLevelsND(const json& document, std::stri
   return LoadLevels<NoiseLevelModelND>(
       document, source, false,
       [](const json& model, const std::string& entry) { return LoadNetworkND(model, entry); });
+}
+
+std::vector<NoiseLevelEntry> NoiseLevelDocuments(const json& document, std::string_view source) {
+  return LoadLevels<NoiseLevelEntry>(document, source, !IsMultivariateModel(document),
+                                     [](const json& model, const std::string&) { return model; });
 }
 
 std::vector<NoiseLevelModelND> LoadNoiseLevelsNDFile(const std::filesystem::path& file) {
@@ -170,9 +184,26 @@ json DenoisingLevelsNDToJson(const std::vector<DenoisingLevelND>& levels,
     model["data"] = std::move(data);
     entries.push_back({level.sigma, std::move(model)});
   }
-  json document = NoiseLevelsToJson(entries, dimension);
-  if (!coordinate_names.empty()) document["coordinate_names"] = coordinate_names;
-  return document;
+  return NoiseLevelsNDToJson(entries, dimension, coordinate_names);
+}
+
+json SharedDenoisingLevelsNDToJson(const std::vector<SharedDenoisingLevelND>& levels,
+                                   const SharedHiddenLayerNDOptions& options,
+                                   const json& data_summary,
+                                   const std::vector<std::string>& coordinate_names) {
+  if (levels.empty()) throw Error("no noise levels to write");
+  std::vector<NoiseLevelEntry> entries;
+  for (const SharedDenoisingLevelND& level : levels) {
+    json data = data_summary;
+    data["noisy_inputs"] = level.noisy_inputs;
+    entries.push_back({level.sigma, SharedModelNDToJson(level.result, options, data,
+                                                        coordinate_names,
+                                                        {{"sigma", level.sigma},
+                                                         {"copies", level.copies},
+                                                         {"noise_seed", level.noise_seed}})});
+  }
+  return NoiseLevelsNDToJson(entries, levels.front().result.network.dimension(),
+                             coordinate_names);
 }
 
 FinestNetwork1D LoadFinestNetwork1D(const nlohmann::json& document, std::string_view source) {
@@ -211,9 +242,8 @@ json TrainedLevelsNDToJson(const std::vector<TrainingLevelND>& levels,
     if (entries.size() != 1) throw Error("several trained levels need a noise-levels document");
     return std::move(entries.front().model);
   }
-  json document = NoiseLevelsToJson(entries, static_cast<int>(levels.front().result.network.dimension()));
-  if (!coordinate_names.empty()) document["coordinate_names"] = coordinate_names;
-  return document;
+  return NoiseLevelsNDToJson(entries, levels.front().result.network.dimension(),
+                             coordinate_names);
 }
 
 }  // namespace convexscore

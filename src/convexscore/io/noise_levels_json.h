@@ -27,8 +27,15 @@
 #include "convexscore/model/network1d.h"
 #include "convexscore/model/network_nd.h"
 #include "convexscore/programs/denoising_score_matching_nd.h"
+#include "convexscore/programs/shared_hidden_layer_nd.h"
 
 namespace convexscore {
+
+// A level's sigma and its single-model document.
+struct NoiseLevelEntry {
+  double sigma = 0.0;
+  nlohmann::json model;
+};
 
 struct NoiseLevelModel1D {
   double sigma = 0.0;
@@ -57,6 +64,12 @@ struct FinestNetwork1D {
 };
 FinestNetwork1D LoadFinestNetwork1D(const nlohmann::json& document,
                                     std::string_view source = "model");
+
+// Each level of a noise-levels document (1-D or d-D) as a single-model document: the entry with
+// the header fields it inherits, readable by LoadNetwork1D / LoadNetworkND. Checks the header
+// and the sigmas as LoadNoiseLevels1D / LoadNoiseLevelsND do, not the networks.
+std::vector<NoiseLevelEntry> NoiseLevelDocuments(const nlohmann::json& document,
+                                                 std::string_view source = "model");
 
 // The d-D form: the file must have a "dimension" (any positive integer) shared by every entry,
 // and each entry's model is read by LoadNetworkND (which also accepts univariate networks when
@@ -104,10 +117,6 @@ auto StartNetworkFromDocument(const nlohmann::json& document, std::optional<doub
 // A noise-levels document from single-model documents (as written by ScoreModel1DToJson or
 // built by hand) and their sigmas: each entry is the model with "sigma" added; the top level
 // gets format, version and `dimension`. Does not validate (the loader does).
-struct NoiseLevelEntry {
-  double sigma = 0.0;
-  nlohmann::json model;
-};
 nlohmann::json NoiseLevelsToJson(const std::vector<NoiseLevelEntry>& levels, int dimension = 1);
 
 // The model file of a multi-level convex DSM fit (programs/denoising_levels_1d.h): one
@@ -128,6 +137,18 @@ nlohmann::json DenoisingLevelsNDToJson(const std::vector<DenoisingLevelND>& leve
                                        const DenoisingScoreMatchingNDOptions& options,
                                        const nlohmann::json& data_summary,
                                        const std::vector<std::string>& coordinate_names = {});
+
+// The model file of a multi-level shared-hidden-layer DSM fit
+// (programs/shared_hidden_layer_nd.h FitSharedHiddenLayerDenoisingLevelsND), read by
+// LoadNoiseLevelsND: top level as DenoisingLevelsNDToJson; each entry a SharedModelNDToJson
+// document (io/shared_model_json.h: status, lower_bound, upper_bound, gap, patterns,
+// pattern_method, pattern_seed, sampled_directions, ...) whose settings and top level carry
+// sigma, and whose settings carry copies and noise_seed; "data" is `data_summary` plus
+// noisy_inputs. Throws Error when there is no level.
+nlohmann::json SharedDenoisingLevelsNDToJson(const std::vector<SharedDenoisingLevelND>& levels,
+                                             const SharedHiddenLayerNDOptions& options,
+                                             const nlohmann::json& data_summary,
+                                             const std::vector<std::string>& coordinate_names = {});
 
 // The model file of d-D non-convex training (training/nonconvex_training_nd.h TrainLevelsND),
 // as `train` writes it: each level a TrainedModelNDToJson document (settings of DSM levels add

@@ -201,10 +201,9 @@ std::vector<DenoisingScoreMatchingNDResult> FitDenoisingScoreMatchingNDPath(
   return path;
 }
 
-std::vector<DenoisingLevelND> FitDenoisingLevelsND(const Eigen::Ref<const Eigen::MatrixXd>& x,
-                                                   std::span<const double> sigmas, int copies,
-                                                   std::uint64_t noise_seed,
-                                                   const DenoisingScoreMatchingNDOptions& options) {
+void CheckDenoisingLevelsND(const Eigen::Ref<const Eigen::MatrixXd>& x,
+                            std::span<const double> sigmas, int copies,
+                            const DenoisingScoreMatchingNDOptions& options) {
   ValidateBeta(options.beta);
   CheckNoiseLevels(sigmas);
   if (copies < 1) throw Error("copies must be at least 1 (got " + std::to_string(copies) + ")");
@@ -220,23 +219,23 @@ std::vector<DenoisingLevelND> FitDenoisingLevelsND(const Eigen::Ref<const Eigen:
   }
   // Every level has n * copies noisy inputs: one budget check covers them all.
   CheckBudget(n * copies, d, options);
-  std::vector<DenoisingLevelND> levels;
-  for (std::size_t l = 0; l < sigmas.size(); ++l) {
-    DenoisingLevelND level;
-    level.sigma = sigmas[l];
-    level.copies = copies;
-    level.noise_seed = noise_seed + l;
-    const DenoisingDataND noisy =
-        MakeDenoisingDataND(Eigen::MatrixXd(x), sigmas[l], copies, level.noise_seed);
-    level.result = FitDenoisingScoreMatchingND(noisy, options);
-    if (!std::isfinite(level.result.summary.objective) ||
-        !std::isfinite(level.result.network_objective)) {
-      throw Error("the solver failed at sigma " + FormatDouble(sigmas[l]) + " (status " +
-                  std::string(StatusName(level.result.summary.status)) + ")");
-    }
-    levels.push_back(std::move(level));
-  }
-  return levels;
+}
+
+std::vector<DenoisingLevelND> FitDenoisingLevelsND(const Eigen::Ref<const Eigen::MatrixXd>& x,
+                                                   std::span<const double> sigmas, int copies,
+                                                   std::uint64_t noise_seed,
+                                                   const DenoisingScoreMatchingNDOptions& options) {
+  CheckDenoisingLevelsND(x, sigmas, copies, options);
+  return FitEachNoiseLevel<DenoisingLevelND>(
+      x, sigmas, copies, noise_seed,
+      [&](DenoisingLevelND& level, const DenoisingDataND& noisy, const auto& /*previous*/) {
+        level.result = FitDenoisingScoreMatchingND(noisy, options);
+        if (!std::isfinite(level.result.summary.objective) ||
+            !std::isfinite(level.result.network_objective)) {
+          throw Error("the solver failed at sigma " + FormatDouble(level.sigma) + " (status " +
+                      std::string(StatusName(level.result.summary.status)) + ")");
+        }
+      });
 }
 
 }  // namespace convexscore

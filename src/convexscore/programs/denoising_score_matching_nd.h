@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include <Eigen/Dense>
@@ -109,12 +110,43 @@ struct DenoisingLevelND {
 // affine subspace of lower dimension and have no density in R^d).
 int MinimumPointsND(int dimension);
 
+// The checks of a multi-level fit, run before any level is drawn or solved (the shared-layer
+// levels of programs/shared_hidden_layer_nd.h run them too): beta positive and finite, sigmas
+// positive and strictly decreasing, copies >= 1, n >= MinimumPointsND(d), n * copies within int,
+// and the pattern budget of n * copies noisy inputs (options' pattern choice and memory budget).
+// Throws Error naming the problem.
+void CheckDenoisingLevelsND(const Eigen::Ref<const Eigen::MatrixXd>& x,
+                            std::span<const double> sigmas, int copies,
+                            const DenoisingScoreMatchingNDOptions& options);
+
+// The loop of the multi-level fits (both architectures): level l gets sigmas[l], `copies`, the
+// noise seed noise_seed + l and its noisy data (MakeDenoisingDataND), which
+// fit(level, noisy, levels_so_far) fits into level.result. Level has the fields sigma, copies,
+// noise_seed and result.
+template <typename Level, typename Fit>
+std::vector<Level> FitEachNoiseLevel(const Eigen::Ref<const Eigen::MatrixXd>& x,
+                                     std::span<const double> sigmas, int copies,
+                                     std::uint64_t noise_seed, const Fit& fit) {
+  const Eigen::MatrixXd points = x;
+  std::vector<Level> levels;
+  for (std::size_t l = 0; l < sigmas.size(); ++l) {
+    Level level;
+    level.sigma = sigmas[l];
+    level.copies = copies;
+    level.noise_seed = noise_seed + l;
+    fit(level, MakeDenoisingDataND(points, level.sigma, copies, level.noise_seed),
+        std::as_const(levels));
+    levels.push_back(std::move(level));
+  }
+  return levels;
+}
+
 // One fit per sigma (positive, strictly decreasing: CheckNoiseLevels), the noise of level l
 // drawn with seed noise_seed + l (MakeDenoisingDataND). No warm start across levels: each has
 // its own noisy inputs, hence its own patterns, so a previous solution is not a point of the
-// next problem. Every check (beta, sigmas, copies >= 1, n >= MinimumPointsND, each level's
-// pattern budget) runs before the first solve. A level that is not certified is returned as it
-// is (the caller reports it); one whose objective is not finite throws Error.
+// next problem. Every check (CheckDenoisingLevelsND) runs before the first solve. A level that
+// is not certified is returned as it is (the caller reports it); one whose objective is not
+// finite throws Error.
 std::vector<DenoisingLevelND> FitDenoisingLevelsND(const Eigen::Ref<const Eigen::MatrixXd>& x,
                                                    std::span<const double> sigmas, int copies,
                                                    std::uint64_t noise_seed,

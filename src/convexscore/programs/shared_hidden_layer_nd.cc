@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "convexscore/io/numbers.h"
+#include "convexscore/programs/denoising_score_matching_nd.h"
 #include "convexscore/programs/score_matching_nd.h"
 
 namespace convexscore {
@@ -250,9 +253,14 @@ SharedHiddenLayerNDResult FitSharedHiddenLayerND(const Eigen::Ref<const Eigen::M
   });
 }
 
-SharedHiddenLayerNDResult FitSharedHiddenLayerDenoisingND(
-    const DenoisingDataND& data, const SharedHiddenLayerNDOptions& options,
-    const SharedHiddenLayerNDResult* warm_start) {
+namespace {
+
+// The DSM fit; `warm_start(patterns)` gives the optional starting point once the patterns of the
+// inputs are known.
+template <typename WarmStart>
+SharedHiddenLayerNDResult FitDenoising(const DenoisingDataND& data,
+                                       const SharedHiddenLayerNDOptions& options,
+                                       const WarmStart& warm_start) {
   ValidateInputs(data.inputs, options.beta, /*need_full_rank=*/false);
   if (data.targets.rows() != data.inputs.rows() || data.targets.cols() != data.inputs.cols()) {
     throw Error("DSM: inputs and targets must have the same shape");
@@ -261,13 +269,102 @@ SharedHiddenLayerNDResult FitSharedHiddenLayerDenoisingND(
   const PatternSet patterns = SharedHiddenLayerPatterns(data.inputs, options);
   const NuclearGroupLassoProblem problem =
       SharedDenoisingProblem(data.inputs, data.targets, patterns, options.activation, options.beta);
-  const bool usable = warm_start != nullptr && warm_start->patterns == patterns.size() &&
-                      warm_start->relaxation.output_bias.size() == data.inputs.cols();
-  return Fit(problem, patterns, options, "dsm", usable ? &warm_start->relaxation : nullptr,
+  const std::optional<NuclearGroupLassoSolution> start = warm_start(patterns);
+  return Fit(problem, patterns, options, "dsm", start ? &*start : nullptr,
              [&](const NetworkND& network) {
                return DenoisingScoreMatchingObjective(network, data.inputs, data.targets,
                                                       options.beta, BiasDecay::kPenalized);
              });
+}
+
+}  // namespace
+
+SharedHiddenLayerNDResult FitSharedHiddenLayerDenoisingND(
+    const DenoisingDataND& data, const SharedHiddenLayerNDOptions& options,
+    const SharedHiddenLayerNDResult* warm_start) {
+  return FitDenoising(data, options, [&](const PatternSet& patterns) {
+    const bool usable = warm_start != nullptr && warm_start->patterns == patterns.size() &&
+                        warm_start->relaxation.output_bias.size() == data.inputs.cols();
+    return usable ? std::optional(warm_start->relaxation) : std::nullopt;
+  });
+}
+
+NuclearGroupLassoSolution SharedWarmStartFromNetwork(const NetworkND& network,
+                                                     const Eigen::Ref<const Eigen::MatrixXd>& inputs,
+                                                     const PatternSet& patterns) {
+  const int n = static_cast<int>(inputs.rows()), d = static_cast<int>(inputs.cols());
+  if (network.dimension() != d || patterns.points() != n) {
+    throw Error("warm start: the network, the inputs and the patterns do not match");
+  }
+  NuclearGroupLassoSolution start;
+  start.output_bias = network.output_bias;
+  std::vector<int> block_of(patterns.size(), -1);
+  std::vector<std::uint64_t> gates(patterns.words()), complement(patterns.words());
+  for (int j = 0; j < network.neurons(); ++j) {
+    std::fill(gates.begin(), gates.end(), 0);
+    for (int i = 0; i < n; ++i) {
+      if (inputs.row(i).dot(network.w.row(j)) + network.b[j] > 0) {
+        gates[i >> 6] |= std::uint64_t{1} << (i & 63);
+      }
+    }
+    int k = patterns.Find(gates.data());
+    double sign = 1.0;
+    if (network.activation == Activation::kAbs) {
+      // S_k' = -S_k: the unit is also -(w, b) a^T on the complement; the solver uses the first.
+      for (int w = 0; w < patterns.words(); ++w) {
+        const int left = n - 64 * w;
+        complement[w] =
+            ~gates[w] & (left >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << left) - 1);
+      }
+      const int other = patterns.Find(complement.data());
+      if (other >= 0 && (k < 0 || other < k)) {
+        k = other;
+        sign = -1.0;
+      }
+    }
+    if (k < 0) continue;
+    if (block_of[k] < 0) {
+      block_of[k] = static_cast<int>(start.blocks.size());
+      start.blocks.push_back(k);
+      start.z.push_back(Eigen::MatrixXd::Zero(d + 1, d));
+    }
+    Eigen::VectorXd u(d + 1);
+    u << network.w.row(j).transpose(), network.b[j];
+    start.z[block_of[k]] += sign * u * network.a.row(j);
+  }
+  return start;
+}
+
+std::vector<SharedDenoisingLevelND> FitSharedHiddenLayerDenoisingLevelsND(
+    const Eigen::Ref<const Eigen::MatrixXd>& x, std::span<const double> sigmas, int copies,
+    std::uint64_t noise_seed, const SharedHiddenLayerNDOptions& options,
+    std::int64_t memory_budget_bytes) {
+  DenoisingScoreMatchingNDOptions checked;  // the per-coordinate checks, same pattern choice
+  checked.beta = options.beta;
+  checked.sample_patterns = options.sample_patterns;
+  checked.sampled_directions = options.sampled_directions;
+  checked.pattern_seed = options.seed;
+  checked.memory_budget_bytes = memory_budget_bytes;
+  CheckDenoisingLevelsND(x, sigmas, copies, checked);
+  return FitEachNoiseLevel<SharedDenoisingLevelND>(
+      x, sigmas, copies, noise_seed,
+      [&](SharedDenoisingLevelND& level, const DenoisingDataND& noisy,
+          const std::vector<SharedDenoisingLevelND>& previous) {
+        level.noisy_inputs = static_cast<int>(noisy.inputs.rows());
+        level.result = FitDenoising(noisy, options, [&](const PatternSet& patterns) {
+          return previous.empty() ? std::nullopt
+                                  : std::optional(SharedWarmStartFromNetwork(
+                                        previous.back().result.network, noisy.inputs, patterns));
+        });
+        // DSM has no trace term: beta_min_lower = 0 and every beta > 0 is bounded (the
+        // objective is >= 0), so kUnbounded would be a fault too.
+        const SharedHiddenLayerNDResult& r = level.result;
+        if (r.summary.status == SolveStatus::kUnbounded || !std::isfinite(r.lower_bound) ||
+            !std::isfinite(r.upper_bound)) {
+          throw Error("the solver failed at sigma " + FormatDouble(level.sigma) + " (status " +
+                      std::string(StatusName(r.summary.status)) + ")");
+        }
+      });
 }
 
 SharedClosedForm SharedScoreMatchingClosedForm(const NuclearGroupLassoProblem& problem) {

@@ -10,7 +10,9 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
+#include <vector>
 
 #include <Eigen/Dense>
 
@@ -62,6 +64,37 @@ SharedHiddenLayerNDResult FitSharedHiddenLayerND(const Eigen::Ref<const Eigen::M
 SharedHiddenLayerNDResult FitSharedHiddenLayerDenoisingND(
     const DenoisingDataND& data, const SharedHiddenLayerNDOptions& options,
     const SharedHiddenLayerNDResult* warm_start = nullptr);
+
+// One DSM fit per noise level on the clean points x (n x d), as the per-coordinate
+// FitDenoisingLevelsND draws them: level l (sigmas positive, strictly decreasing) gets `copies`
+// noisy copies of each point drawn with seed noise_seed + l (MakeDenoisingDataND). Every check
+// of CheckDenoisingLevelsND (programs/denoising_score_matching_nd.h: beta, sigmas, copies,
+// n >= d + 1, the pattern budget of n * copies inputs against memory_budget_bytes) runs before
+// the first solve. Level l > 0 is warm-started from level l - 1's network
+// (SharedWarmStartFromNetwork: its units placed on the patterns their gates cut on the new
+// inputs), largest sigma first. DSM is bounded below for every beta > 0 (no trace term:
+// beta_min_lower = 0), so a level that is unbounded or whose bounds are not finite is a solver
+// failure and throws Error; levels that are not certified are returned as they are.
+struct SharedDenoisingLevelND {
+  double sigma = 0.0;
+  int copies = 0;
+  std::uint64_t noise_seed = 0;
+  int noisy_inputs = 0;
+  SharedHiddenLayerNDResult result;
+};
+std::vector<SharedDenoisingLevelND> FitSharedHiddenLayerDenoisingLevelsND(
+    const Eigen::Ref<const Eigen::MatrixXd>& x, std::span<const double> sigmas, int copies,
+    std::uint64_t noise_seed, const SharedHiddenLayerNDOptions& options,
+    std::int64_t memory_budget_bytes);
+
+// A starting point for the relaxation over `patterns` (the patterns of `inputs`) from any network
+// of the same dimension and activation: each unit (w, b, a) adds (w, b) a^T to the block of the
+// pattern its gates 1[w . x + b > 0] cut on the inputs (for abs, to the first of the pattern and
+// its complement, with the sign that keeps the values); units whose pattern is not in the set are
+// left out. Its output bias is not used (the solver profiles c0 out).
+NuclearGroupLassoSolution SharedWarmStartFromNetwork(const NetworkND& network,
+                                                     const Eigen::Ref<const Eigen::MatrixXd>& inputs,
+                                                     const PatternSet& patterns);
 
 // The patterns the fits use (the full pattern always included).
 PatternSet SharedHiddenLayerPatterns(const Eigen::Ref<const Eigen::MatrixXd>& inputs,

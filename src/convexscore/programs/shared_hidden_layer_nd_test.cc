@@ -1,12 +1,14 @@
 #include "convexscore/programs/shared_hidden_layer_nd.h"
 
 #include <cmath>
+#include <cstdint>
 #include <random>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "convexscore/data/portable_random.h"
+#include "testutil/random_network.h"
 #include "testutil/random_points.h"
 
 namespace convexscore {
@@ -135,6 +137,91 @@ TEST(SharedND, DenoisingFitReportsBoundsAndWarmStarts) {
   options.beta = 1.0001 * fit.beta_max;
   const SharedHiddenLayerNDResult zero = FitSharedHiddenLayerDenoisingND(data, options);
   EXPECT_EQ(zero.network.neurons(), 0);
+}
+
+// The warm start of the next noise level: a network's units placed on the patterns their gates
+// cut on new inputs represent the network exactly (fitted values equal up to the constant c0),
+// for ReLU and for abs (where a unit may land on the complement pattern with the opposite sign).
+TEST(SharedND, WarmStartFromNetworkReproducesItsValues) {
+  std::mt19937_64 rng(17);
+  const DenoisingDataND data = MakeDenoisingDataND(GaussianData(6, 2, 3), 0.4, 2, 21);
+  for (const Activation activation : {Activation::kRelu, Activation::kAbs}) {
+    SCOPED_TRACE(ActivationName(activation));
+    const NetworkND network = testutil::RandomNetworkND(activation, 2, 5, false, rng);
+    SharedHiddenLayerNDOptions options;
+    options.activation = activation;
+    const PatternSet patterns = SharedHiddenLayerPatterns(data.inputs, options);
+    const NuclearGroupLassoProblem problem =
+        SharedDenoisingProblem(data.inputs, data.targets, patterns, activation, 0.1);
+    const NuclearGroupLassoSolution start =
+        SharedWarmStartFromNetwork(network, data.inputs, patterns);
+    EXPECT_GE(start.blocks.size(), 1u);
+    Eigen::MatrixXd fitted;
+    EvaluateNuclearGroupLasso(problem, start.blocks, start.z, &fitted);
+    const Eigen::MatrixXd values = network.ScoreRows(data.inputs);
+    const Eigen::MatrixXd difference = fitted - values;
+    const Eigen::MatrixXd centred = difference.rowwise() - difference.colwise().mean();
+    EXPECT_LT(centred.cwiseAbs().maxCoeff(), 1e-10);
+    // It is a point of the relaxation: its value is at least the optimum's.
+    options.beta = 0.1;
+    const SharedHiddenLayerNDResult fit = FitSharedHiddenLayerDenoisingND(data, options);
+    EXPECT_GE(EvaluateNuclearGroupLasso(problem, start.blocks, start.z).primal_objective,
+              fit.lower_bound - 1e-9);
+  }
+}
+
+// Several noise levels: each level's noise is MakeDenoisingDataND with seed noise_seed + l, the
+// warm-started solve reaches the cold solve's optimum, and the upper bound is the network's own
+// DSM objective on that level's noisy data.
+TEST(SharedND, DenoisingLevelsMatchColdFitsOnTheSameNoise) {
+  const Eigen::MatrixXd x = GaussianData(8, 2, 8);
+  SharedHiddenLayerNDOptions options;
+  options.beta = 0.5;
+  const std::vector<double> sigmas = {0.5, 0.3, 0.2};
+  const std::vector<SharedDenoisingLevelND> levels =
+      FitSharedHiddenLayerDenoisingLevelsND(x, sigmas, 2, 30, options, std::int64_t{1} << 30);
+  ASSERT_EQ(levels.size(), 3u);
+  int warm_iterations = 0, cold_iterations = 0;
+  for (std::size_t l = 0; l < levels.size(); ++l) {
+    SCOPED_TRACE("level " + std::to_string(l));
+    const SharedHiddenLayerNDResult& warm = levels[l].result;
+    EXPECT_EQ(levels[l].sigma, sigmas[l]);
+    EXPECT_EQ(levels[l].noise_seed, 30 + l);
+    EXPECT_EQ(levels[l].noisy_inputs, 16);
+    const DenoisingDataND data = MakeDenoisingDataND(x, sigmas[l], 2, 30 + l);
+    const SharedHiddenLayerNDResult cold = FitSharedHiddenLayerDenoisingND(data, options);
+    ASSERT_EQ(warm.summary.status, SolveStatus::kOptimal) << warm.summary.message;
+    ASSERT_EQ(cold.summary.status, SolveStatus::kOptimal) << cold.summary.message;
+    EXPECT_NEAR(warm.lower_bound, cold.lower_bound, 1e-8 * Scale(cold.lower_bound));
+    EXPECT_EQ(warm.patterns, cold.patterns);
+    EXPECT_NEAR(warm.upper_bound,
+                DenoisingScoreMatchingObjective(warm.network, data.inputs, data.targets,
+                                                options.beta, BiasDecay::kPenalized),
+                1e-12 * Scale(warm.upper_bound));
+    EXPECT_GE(warm.gap, -1e-9);
+    if (l > 0) {
+      warm_iterations += warm.summary.iterations;
+      cold_iterations += cold.summary.iterations;
+    }
+  }
+  // The warm start pays: fewer proximal-gradient steps than cold solves of the later levels.
+  EXPECT_LT(warm_iterations, cold_iterations);
+  // The first level is not warm-started: it is the cold fit, number for number.
+  const SharedHiddenLayerNDResult first =
+      FitSharedHiddenLayerDenoisingND(MakeDenoisingDataND(x, sigmas[0], 2, 30), options);
+  EXPECT_EQ(levels[0].result.upper_bound, first.upper_bound);
+  EXPECT_EQ(levels[0].result.lower_bound, first.lower_bound);
+  // The checks of the per-coordinate levels, before any solve.
+  const auto fails = [&](std::vector<double> s, int copies, std::int64_t budget) {
+    EXPECT_THROW(FitSharedHiddenLayerDenoisingLevelsND(x, s, copies, 1, options, budget), Error);
+  };
+  fails({0.5, 0.0}, 2, std::int64_t{1} << 30);
+  fails({0.5, 0.5}, 2, std::int64_t{1} << 30);
+  fails({0.5}, 0, std::int64_t{1} << 30);
+  fails({0.5}, 2, 1000);
+  EXPECT_THROW(FitSharedHiddenLayerDenoisingLevelsND(x.topRows(2), sigmas, 2, 1, options,
+                                                     std::int64_t{1} << 30),
+               Error);
 }
 
 // Points with exactly the given mean-form mean and covariance (a standardised normal sample).
