@@ -39,6 +39,34 @@ Eigen::VectorXd ConeSignOf(const PatternSet& patterns, int k) {
   return (2.0 * patterns.Mask(k).array() - 1.0).matrix();
 }
 
+// The ratio test of an active-set method: moves the entries idx of mu towards `target` (some of
+// whose entries are <= 0) until the first one reaches zero, and takes that entry, and any other
+// no longer positive, out of `member`. The blocking entry leaves explicitly: left to the sign
+// test, rounding could keep it at a tiny positive value and the caller would repeat ever shorter
+// steps. Returns its position in idx.
+int StepToFirstZero(const std::vector<int>& idx, const Eigen::VectorXd& target, Eigen::VectorXd& mu,
+                    std::vector<char>& member) {
+  double alpha = 1.0;
+  int leaving = -1;
+  for (std::size_t j = 0; j < idx.size(); ++j) {
+    if (target[j] > 0) continue;
+    const double denominator = mu[idx[j]] - target[j];
+    const double step = denominator > 0 ? mu[idx[j]] / denominator : 0.0;
+    if (leaving < 0 || step < alpha) {
+      alpha = step;
+      leaving = static_cast<int>(j);
+    }
+  }
+  for (std::size_t j = 0; j < idx.size(); ++j) {
+    mu[idx[j]] += alpha * (target[j] - mu[idx[j]]);
+    if (mu[idx[j]] <= 0 || static_cast<int>(j) == leaving) {
+      mu[idx[j]] = 0;
+      member[idx[j]] = 0;
+    }
+  }
+  return leaving;
+}
+
 // Lawson-Hanson non-negative least squares: min ||C mu - t|| over mu >= 0, C small in rows.
 Eigen::VectorXd NonNegativeLeastSquares(const Eigen::MatrixXd& c, const Eigen::VectorXd& t) {
   const int p = static_cast<int>(c.cols());
@@ -86,27 +114,7 @@ Eigen::VectorXd NonNegativeLeastSquares(const Eigen::MatrixXd& c, const Eigen::V
         for (std::size_t j = 0; j < idx.size(); ++j) mu[idx[j]] = s[j];
         break;
       }
-      // Step towards s until the first entry reaches zero; that entry leaves explicitly (left
-      // to the sign test, rounding could keep it at a tiny positive value and the loop would
-      // repeat ever shorter steps).
-      double alpha = 1.0;
-      int leaving = -1;
-      for (std::size_t j = 0; j < idx.size(); ++j) {
-        if (s[j] > 0) continue;
-        const double denominator = mu[idx[j]] - s[j];
-        const double step = denominator > 0 ? mu[idx[j]] / denominator : 0.0;
-        if (leaving < 0 || step < alpha) {
-          alpha = step;
-          leaving = static_cast<int>(j);
-        }
-      }
-      for (std::size_t j = 0; j < idx.size(); ++j) {
-        mu[idx[j]] += alpha * (s[j] - mu[idx[j]]);
-        if (mu[idx[j]] <= 0 || static_cast<int>(j) == leaving) {
-          mu[idx[j]] = 0;
-          passive[idx[j]] = 0;
-        }
-      }
+      StepToFirstZero(idx, s, mu, passive);
       if (std::none_of(passive.begin(), passive.end(), [](char b) { return b != 0; })) break;
     }
     resid = t - c * mu;
@@ -280,25 +288,7 @@ Eigen::VectorXd ActiveSetDualNormPoint(const Eigen::MatrixXd& b, const Eigen::Ve
       rejected = entering;
       continue;
     }
-    double alpha = 1.0;
-    int leaving = -1;
-    for (int j = 0; j < p; ++j) {
-      if (z[j] > 0) continue;
-      const double denominator = mu[idx[j]] - z[j];
-      const double step = denominator > 0 ? mu[idx[j]] / denominator : 0.0;
-      if (leaving < 0 || step < alpha) {
-        alpha = step;
-        leaving = j;
-      }
-    }
-    if (idx[leaving] != rejected) rejected = -1;
-    for (int j = 0; j < p; ++j) {
-      mu[idx[j]] += alpha * (z[j] - mu[idx[j]]);
-      if (mu[idx[j]] <= 0 || j == leaving) {
-        mu[idx[j]] = 0;
-        in[idx[j]] = 0;
-      }
-    }
+    if (idx[StepToFirstZero(idx, z, mu, in)] != rejected) rejected = -1;
     if (std::none_of(in.begin(), in.end(), [](char v) { return v != 0; })) break;
   }
   return best;

@@ -144,7 +144,7 @@ LpResult SolveInequalityLp(const Eigen::MatrixXd& g, const Eigen::VectorXd& c,
   // Past the rounding level the iterates degrade (complementarity collapses while the dual
   // residual grows again), so the best iterate by its largest scaled residual is returned.
   double best_merit = kInf;
-  LpResult best;
+  LpResult best = out;  // the start, should every iterate's merit be undefined
   for (int iter = 0; iter < 200; ++iter) {
     const Eigen::VectorXd rp = g * out.v - s - c;
     const Eigen::VectorXd rd = g.transpose() * out.theta - f;
@@ -565,15 +565,15 @@ RecessionMinMaxResult SolveRecessionMinMax(const ConeGroupLassoProblem& input,
     // The model's value at lambda from the cuts themselves: the interior-point t sits above
     // the largest cut by the LP's tolerance, and once the prices are exact a t inflated by
     // 6e-9 rejected every new cut and ended the rounds early (mix2d_n9 abs, coordinate 1).
-    model = 0.0;
-    for (const Atom& atom : atoms) model = std::max(model, atom.cost - atom.values.dot(lambda));
+    std::vector<double> cuts(atoms.size());  // each cut's value at lambda
+    for (std::size_t j = 0; j < atoms.size(); ++j) cuts[j] = atoms[j].cost - atoms[j].values.dot(lambda);
+    model = std::max(0.0, *std::max_element(cuts.begin(), cuts.end()));
     const Eigen::VectorXd weights = lp.theta.head(atoms.size());
     last_weights = weights;
     KeepLower(CombineAtoms(c, problem, atoms, weights), out);
     std::vector<int> tight;
     for (std::size_t j = 0; j < atoms.size(); ++j)
-      if (model - (atoms[j].cost - atoms[j].values.dot(lambda)) <= 1e-7 * (1.0 + model))
-        tight.push_back(static_cast<int>(j));
+      if (model - cuts[j] <= 1e-7 * (1.0 + model)) tight.push_back(static_cast<int>(j));
     KeepLower(TightCombination(c, problem, atoms, tight), out);
     if (out.upper - out.lower <= options.tolerance * out.upper) break;
     if (out.upper - out.lower <= 1e-4 * out.upper) {
