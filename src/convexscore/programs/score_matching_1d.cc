@@ -737,38 +737,50 @@ Thresholds1D ScoreMatching1DThresholds(const Sample1D& data, Activation activati
   // beta_min: the smallest beta for which the dual rows can hold at once. F(t_j) is free for
   // interior j; F(t_1) = M and G(t_j) = F(t_j) - M, with M free (M = -1 with the skip term).
   // Every condition reads a beta >= c + e M; minimise the upper envelope over M exactly.
-  struct Line { double a, c, e; };
-  std::vector<Line> lines;
-  std::map<int, std::vector<const Row*>> interior;
-  for (const Row& r : p.rows) {
-    const bool first = r.j == 0, last = r.j == p.m - 1;
-    if (first || last) {
-      // functional = kappa * M (+ 0): alpha F(t_1) = alpha M; at the last value gamma G = -gamma M.
-      double kappa = 0.0;
-      if (first) kappa += r.alpha;
-      if (last) kappa -= r.gamma;
-      lines.push_back({1.0, r.lower0, -kappa});
-      lines.push_back({1.0, -r.upper0, kappa});
-    } else {
-      interior[r.j].push_back(&r);
-    }
-  }
-  for (const auto& [j, rs] : interior) {
-    for (const Row* a : rs) {
-      for (const Row* b : rs) {
-        const double sa = a->alpha + a->gamma, sb = b->alpha + b->gamma;
-        lines.push_back({sa + sb, sb * a->lower0 - sa * b->upper0, sb * a->gamma - sa * b->gamma});
+  // The upper envelope g(M) = max_k (c_k + e_k M) / a_k. Only the highest line of each slope
+  // matters, and the slopes take a handful of values (row
+  // coefficients are 0 or 1), so the lines are reduced as they come, in a short flat list: at a
+  // million points a list of every line, or a map of rows by value, cost seconds.
+  std::vector<std::pair<double, double>> best;  // (slope, highest intercept)
+  auto add_line = [&](double a, double c, double e) {
+    const double slope = skip ? 0.0 : e / a;
+    const double intercept = skip ? (c - e) / a : c / a;  // skip: M = -1
+    for (auto& [s, i] : best) {
+      if (s == slope) {
+        i = std::max(i, intercept);
+        return;
       }
     }
+    best.emplace_back(slope, intercept);
+  };
+  // Rows come in increasing j (BuildProblem), so the rows at one interior value are a run.
+  for (size_t first = 0; first < p.rows.size();) {
+    size_t last = first;
+    while (last < p.rows.size() && p.rows[last].j == p.rows[first].j) ++last;
+    const int j = p.rows[first].j;
+    if (j == 0 || j == p.m - 1) {
+      for (size_t q = first; q < last; ++q) {
+        // functional = kappa * M (+ 0): alpha F(t_1) = alpha M; at the last value gamma G = -gamma M.
+        const Row& r = p.rows[q];
+        double kappa = 0.0;
+        if (j == 0) kappa += r.alpha;
+        if (j == p.m - 1) kappa -= r.gamma;
+        add_line(1.0, r.lower0, -kappa);
+        add_line(1.0, -r.upper0, kappa);
+      }
+    } else {
+      for (size_t qa = first; qa < last; ++qa) {
+        for (size_t qb = first; qb < last; ++qb) {
+          const Row& a = p.rows[qa];
+          const Row& b = p.rows[qb];
+          const double sa = a.alpha + a.gamma, sb = b.alpha + b.gamma;
+          add_line(sa + sb, sb * a.lower0 - sa * b.upper0, sb * a.gamma - sa * b.gamma);
+        }
+      }
+    }
+    first = last;
   }
-  // Upper envelope g(M) = max_k (c_k + e_k M) / a_k; keep the highest line of each slope.
-  std::map<double, double> best;  // slope -> intercept
-  for (const Line& l : lines) {
-    const double slope = skip ? 0.0 : l.e / l.a;
-    const double intercept = skip ? (l.c - l.e) / l.a : l.c / l.a;  // skip: M = -1
-    auto it = best.find(slope);
-    if (it == best.end() || intercept > it->second) best[slope] = intercept;
-  }
+  std::sort(best.begin(), best.end());
   auto envelope = [&](double M) {
     double g = -std::numeric_limits<double>::infinity();
     for (const auto& [s, c] : best) g = std::max(g, c + s * M);
@@ -779,7 +791,9 @@ Thresholds1D ScoreMatching1DThresholds(const Sample1D& data, Activation activati
   for (const auto& [s, c] : best) { has_pos |= s > 0; has_neg |= s < 0; }
   if (!has_pos || !has_neg) {
     double flat = -std::numeric_limits<double>::infinity();
-    if (best.count(0.0)) flat = best[0.0];
+    for (const auto& [s, c] : best) {
+      if (s == 0.0) flat = c;
+    }
     beta_min = flat;
   } else {
     for (const auto& [s1, c1] : best) {
@@ -878,15 +892,21 @@ class DualSolve {
   // With `sparse`, a pass drops the rows whose multiplier has the wrong sign and moves each
   // remaining row to the most violated row near it (SparseUpdate): from a nearby start (the
   // coarse optimum) this walks each unit to its kink without the large intermediate sets that
-  // adding every violated row creates. A pass whose exact solution
+  // adding every violated row creates. A move overshoots when the kink's best place lies between
+  // the old row and the most violated one (a flat stretch of the bound): the next pass's largest
+  // violation is then no smaller, and that pass adds instead of moving, so that the exact solve
+  // and the multipliers' signs decide between the two rows. In sparse passes a multiplier of
+  // G(t_m) that no sign-correct split reproduces is kept as a wrong sign (its row then leaves)
+  // rather than ending the passes. A pass whose exact solution
   // is feasible with multipliers of the right signs is accepted directly (a weakly active row,
   // tight with a zero multiplier, would otherwise make the set flip back and forth).
   bool ActiveSetIterations(std::vector<ActiveRow> act, int max_passes = 40, bool sparse = false) {
     Eigen::VectorXd v;
     std::set<std::vector<std::pair<int, int>>> seen;
+    double previous_violation = std::numeric_limits<double>::infinity();
     for (int pass = 0; pass < max_passes; ++pass) {
       for (ActiveRow& r : act) r.target = r.side > 0 ? upper_[r.q] : r.side < 0 ? lower_[r.q] : r.target;
-      const ActiveSetSolution sol = SolveActiveSet(p_, op_, act);
+      const ActiveSetSolution sol = SolveActiveSet(p_, op_, act, /*keep_wrong_signs=*/sparse);
       ++iterations_;
       if (!sol.solved) return false;
       if (sol.signs_ok && Accept(act, sol, false) && Certified()) return true;
@@ -902,8 +922,14 @@ class DualSolve {
         // An exchange that returns to a set already solved is cycling between two positions of
         // one kink where the optimum has two: keep the rows and add the worst charges instead.
         seen.insert(RowKey(act));
-        next = SparseUpdate(act, sol, v, /*add=*/false);
-        if (seen.count(RowKey(next))) next = SparseUpdate(act, sol, v, /*add=*/true);
+        double violation = 0.0;
+        for (int q = 0; q < rows_; ++q) {
+          if (!closed_[q]) violation = std::max({violation, v[q] - upper_[q], lower_[q] - v[q]});
+        }
+        const bool overshot = violation >= previous_violation;
+        previous_violation = violation;
+        next = SparseUpdate(act, sol, v, /*add=*/overshot);
+        if (!overshot && seen.count(RowKey(next))) next = SparseUpdate(act, sol, v, /*add=*/true);
       } else {
         const double c = kappa_scale / beta_;  // balances multipliers against bound violations
         for (int q = 0; q < rows_; ++q) {
