@@ -498,7 +498,8 @@ TEST(SM1DCoarseStartTest, AgreesWithInteriorPointFromScratch) {
 // to swing back and forth until the interior-point method took over (21 to 24 iterations). A pass
 // whose largest violation did not shrink now adds the new row beside the old one, and a sign-wrong
 // split of the end multiplier no longer ends the passes: all three are confirmed by the passes
-// alone (at most 8 exact solves, no interior-point iteration), at the scratch optimum.
+// alone (at most 12 exact solves, the passes' limit, and no interior-point iteration), at the
+// scratch optimum.
 TEST(SM1DCoarseStartTest, OvershootingExchangeAddsInsteadOfMoving) {
   struct Case { std::uint64_t seed; double beta; Activation activation; };
   for (const Case& c : {Case{1, 0.05, Activation::kRelu}, Case{3, 0.1, Activation::kRelu},
@@ -515,7 +516,7 @@ TEST(SM1DCoarseStartTest, OvershootingExchangeAddsInsteadOfMoving) {
     const ScoreMatching1DResult scratch = FitScoreMatching1D(data, options);
     ASSERT_EQ(coarse.summary.status, SolveStatus::kOptimal) << coarse.summary.message;
     ASSERT_EQ(scratch.summary.status, SolveStatus::kOptimal) << scratch.summary.message;
-    EXPECT_LE(coarse.summary.iterations, 8) << "the exchange passes did not confirm the optimum";
+    EXPECT_LE(coarse.summary.iterations, 12) << "the exchange passes did not confirm the optimum";
     const double scale = std::max(1.0, std::abs(scratch.summary.objective));
     EXPECT_NEAR(coarse.summary.objective, scratch.summary.objective, 1e-9 * scale);
     EXPECT_LE(coarse.summary.relative_gap, 1e-9);
