@@ -44,6 +44,7 @@ struct FitArgs {
   std::string max_iterations;  // "" = library default
   bool quiet = false;
   std::string memory_limit;  // d-D dsm: GiB the patterns may take ("" = library default)
+  std::string threads = "0";  // d-D, one network per coordinate: coordinates solved at once
 };
 
 struct ThresholdsArgs {

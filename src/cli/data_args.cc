@@ -74,6 +74,16 @@ std::int64_t ParseIntegerOption(std::string_view option, std::string_view text) 
   return *value;
 }
 
+int ParseThreadsOption(std::string_view text) {
+  constexpr std::int64_t kMaxThreads = 1024;
+  const std::int64_t threads = ParseIntegerOption("--threads", text);
+  if (threads < 0 || threads > kMaxThreads) {
+    throw Error("--threads: need 0 <= K <= " + std::to_string(kMaxThreads) + " (got " +
+                std::string(text) + ")");
+  }
+  return static_cast<int>(threads);
+}
+
 std::uint64_t ParseUnsignedOption(std::string_view option, std::string_view text) {
   const std::optional<std::uint64_t> value = ParseUint64(text);
   if (!value) {

@@ -65,6 +65,8 @@ nlohmann::json DataSummaryND(const LoadedDataND& data);
 double ParseFiniteOption(std::string_view option, std::string_view text);
 std::int64_t ParseIntegerOption(std::string_view option, std::string_view text);
 std::uint64_t ParseUnsignedOption(std::string_view option, std::string_view text);
+// --threads K: 0 <= K <= 1024, 0 meaning one per hardware thread.
+int ParseThreadsOption(std::string_view text);
 
 // The solver options of `fit` ("" = not given): --gap-tolerance (> 0) and --max-iterations
 // (1 to 1000000).

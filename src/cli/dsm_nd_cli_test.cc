@@ -266,6 +266,15 @@ TEST_F(DsmNDCliTest, BadInputFailsCleanly) {
                        "--patterns exact: exact patterns are enumerated for d <= 3 only (the data "
                        "have 4 columns); use sampled patterns");
   }
+  // --threads: a count in 0..1024, and only where coordinates are solved separately.
+  const std::string fit = fit_ + "--beta 0.2 --copies 2 --out m.json --sigmas 0.5 ";
+  ExpectCleanFailure(fit + "--threads -1", "--threads: need 0 <= K <= 1024 (got -1)");
+  ExpectCleanFailure(fit + "--threads two", "--threads: 'two' is not an integer");
+  ExpectCleanFailure(fit + "--architecture shared --threads 2",
+                     "--threads applies to d-D fits with one network per coordinate");
+  ExpectCleanFailure("fit --generate gaussian --n 50 --activation relu --beta 0.1 --threads 2 "
+                     "--out m.json",
+                     "--threads applies to d-D fits with one network per coordinate");
 }
 
 // The default limit refuses a 3-D problem far beyond memory at once, from the counts alone.

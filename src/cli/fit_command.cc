@@ -173,6 +173,10 @@ int RunFit(const FitArgs& args) {
       if (given) throw Error(std::string(option) + " needs --objective dsm");
     }
   }
+  if (args.threads != FitArgs{}.threads &&
+      !(IsMultivariateData(args.data) && args.architecture != "shared")) {
+    throw Error("--threads applies to d-D fits with one network per coordinate");
+  }
   if (IsMultivariateData(args.data)) {
     if (args.objective == "sm") return RunFitScoreMatchingND(args);
     return RunFitDenoisingND(args);

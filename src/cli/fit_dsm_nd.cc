@@ -196,6 +196,7 @@ int RunFitDenoisingND(const FitArgs& args) {
   if (args.architecture == "shared") return RunFitSharedDenoisingND(args);
   DenoisingScoreMatchingNDOptions options = ParseOptions<DenoisingScoreMatchingNDOptions>(args);
   options.memory_budget_bytes = ParseMemoryBudget(args);
+  options.threads = ParseThreadsOption(args.threads);
   const DenoisingArgs noise = ParseDenoisingArgs(args);
   CheckOutputWritable(args.out);
 

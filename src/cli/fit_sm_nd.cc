@@ -119,6 +119,10 @@ void AddFitNDOptions(CLI::App& fit, FitArgs& args) {
                  "convex relaxation, reported with lower bound, upper bound and gap)")
       ->check(CLI::IsMember({"per-coordinate", "shared"}))
       ->option_text("per-coordinate|shared");
+  fit.add_option("--threads", args.threads,
+                 "d-D, one network per coordinate: coordinates solved at once, 0 = one per "
+                 "hardware thread; the model does not depend on it (default " + args.threads + ")")
+      ->option_text("K");
   fit.add_option("--patterns", args.patterns,
                  "multivariate: activation patterns, exact (enumerated, d <= 3), sampled (from "
                  "random directions), or auto (exact for d <= 3; the default)")
@@ -201,6 +205,7 @@ int RunFitScoreMatchingND(const FitArgs& args) {
   }
   ScoreMatchingNDOptions options;
   ParseModelOptions(args, options);
+  options.threads = ParseThreadsOption(args.threads);
   const double threshold_tolerance = ParseThresholdTolerance(args.threshold_tolerance);
   CheckOutputWritable(args.out);
 

@@ -25,7 +25,6 @@ namespace {
 
 // Bounds that keep a typo from asking for terabytes or years.
 constexpr std::int64_t kMaxParticles = 1'000'000'000;
-constexpr std::int64_t kMaxThreads = 1024;
 
 std::int64_t ParseCount(std::string_view option, const std::string& text, std::int64_t max) {
   const std::int64_t value = ParseIntegerOption(option, text);
@@ -203,12 +202,7 @@ int RunSample(const SampleArgs& args) {
     throw Error("--step-size: need eps > 0 (got " + args.step_size + ")");
   }
   options.seed = ParseUnsignedOption("--seed", args.seed);
-  const std::int64_t threads = ParseIntegerOption("--threads", args.threads);
-  if (threads < 0 || threads > kMaxThreads) {
-    throw Error("--threads: need 0 <= K <= " + std::to_string(kMaxThreads) + " (got " +
-                args.threads + ")");
-  }
-  options.threads = static_cast<int>(threads);
+  options.threads = ParseThreadsOption(args.threads);
   try {
     options.init = LangevinInit::Parse(args.init);
   } catch (const Error& e) {

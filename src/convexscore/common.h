@@ -1,6 +1,7 @@
 // Vocabulary shared by every part of convexscore: activations, solve status, errors.
 #pragma once
 
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -40,5 +41,11 @@ struct SolveSummary {
   bool polished = false;         // the active set was identified and solved exactly
   std::string message;           // one line; for kUnbounded it names beta_min
 };
+
+// Runs body(0) .. body(count - 1), on up to `threads` threads (0: one per core), each index
+// exactly once; indices are handed out in order as threads become free. The bodies must be
+// independent, so the results do not depend on the number of threads. The first exception a
+// body throws is rethrown here after every thread has stopped (remaining indices are skipped).
+void ParallelFor(int count, int threads, const std::function<void(int)>& body);
 
 }  // namespace convexscore

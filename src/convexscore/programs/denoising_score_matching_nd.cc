@@ -148,20 +148,20 @@ DenoisingScoreMatchingNDResult FitDenoisingScoreMatchingND(
   }
   result.summary.status = SolveStatus::kOptimal;
   result.summary.polished = true;
-  std::vector<ScalarNetworkND> networks;
-  for (int c = 0; c < d; ++c) {
+  std::vector<ScalarNetworkND> networks(d);
+  result.coordinates.resize(d);
+  ParallelFor(d, options.threads, [&](int c) {
     const ConeGroupLassoProblem problem =
         DenoisingScoreMatchingNDProblem(data, *patterns, options.activation, c, options.beta);
     const ConeGroupLassoSolution* warm =
         warm_start != nullptr && static_cast<int>(warm_start->coordinates.size()) == d
             ? &warm_start->coordinates[c]
             : nullptr;
-    ConeGroupLassoSolution solution = SolveConeGroupLasso(problem, options.solver, warm);
-    Accumulate(result.summary, solution.summary, c);
-    networks.push_back(
-        ReconstructCoordinate(data.inputs, *patterns, options.activation, solution));
-    result.coordinates.push_back(std::move(solution));
-  }
+    result.coordinates[c] = SolveConeGroupLasso(problem, options.solver, warm);
+    networks[c] =
+        ReconstructCoordinate(data.inputs, *patterns, options.activation, result.coordinates[c]);
+  });
+  for (int c = 0; c < d; ++c) Accumulate(result.summary, result.coordinates[c].summary, c);
   result.network = AssemblePerCoordinate(networks);
   result.active_neurons = result.network.neurons();
   result.network_objective = DenoisingScoreMatchingObjective(result.network, data.inputs,

@@ -32,6 +32,9 @@ struct DenoisingScoreMatchingNDOptions {
   // Patterns and solver state above this estimate are refused before anything is allocated
   // (DenoisingPatternBudget).
   std::int64_t memory_budget_bytes = std::int64_t{2} << 30;
+  // Output coordinates solved at once (0: one thread per core). Each coordinate's program is
+  // independent and solved the same way on any thread, so the result does not depend on it.
+  int threads = 0;
   ConeGroupLassoOptions solver;
 };
 

@@ -180,6 +180,30 @@ TEST(DsmND, FourDimensionsSamplePatternsReproducibly) {
   EXPECT_EQ(a.network.dimension(), 4);
 }
 
+// The coordinates are solved on separate threads; each is the same computation on any thread,
+// so the model is identical (not merely close) for 1, 2 and 4 threads.
+TEST(DsmND, CoordinatesOnSeveralThreadsGiveTheSameModel) {
+  const DenoisingDataND data = MakeDenoisingDataND(CleanPoints(5, 4, 23), 0.5, 1, 4);
+  DenoisingScoreMatchingNDOptions options;
+  options.beta = 0.2;
+  options.sampled_directions = 30;
+  options.threads = 1;
+  const DenoisingScoreMatchingNDResult one = FitDenoisingScoreMatchingND(data, options);
+  ExpectCertified(one);
+  ASSERT_EQ(one.coordinates.size(), 4u);
+  for (int threads : {2, 4}) {
+    options.threads = threads;
+    const DenoisingScoreMatchingNDResult many = FitDenoisingScoreMatchingND(data, options);
+    EXPECT_EQ(many.summary.objective, one.summary.objective) << threads << " threads";
+    EXPECT_EQ(many.summary.duality_gap, one.summary.duality_gap) << threads << " threads";
+    ASSERT_EQ(many.coordinates.size(), one.coordinates.size());
+    for (std::size_t c = 0; c < one.coordinates.size(); ++c) {
+      EXPECT_TRUE(many.coordinates[c].positive == one.coordinates[c].positive) << "coordinate " << c;
+      EXPECT_TRUE(many.coordinates[c].negative == one.coordinates[c].negative) << "coordinate " << c;
+    }
+  }
+}
+
 // The levels' plumbing: sigma, seed noise_seed + l, the level's own noisy data. (Whether the
 // current solver certifies these levels varies; a fit that is not certified must say so.)
 TEST(DsmNDLevels, OneFitPerSigmaWithItsOwnNoise) {

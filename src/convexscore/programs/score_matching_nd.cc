@@ -167,10 +167,17 @@ ScoreMatchingNDResult FitScoreMatchingND(const Eigen::Ref<const Eigen::MatrixXd>
   result.summary.status = SolveStatus::kOptimal;
   result.summary.polished = true;
   const int d = static_cast<int>(x.cols());
+  // The coordinates' programs are independent: solved at once, then read in order (a coordinate
+  // after an unbounded one is solved but not reported, as when they ran one after another).
+  std::vector<ConeGroupLassoSolution> solutions(d);
+  ParallelFor(d, options.threads, [&](int c) {
+    solutions[c] = SolveConeGroupLasso(
+        ScoreMatchingNDProblem(x, patterns, options.activation, c, options.beta), options.solver);
+  });
   for (int c = 0; c < d; ++c) {
     const ConeGroupLassoProblem problem =
         ScoreMatchingNDProblem(x, patterns, options.activation, c, options.beta);
-    ConeGroupLassoSolution solution = SolveConeGroupLasso(problem, options.solver);
+    ConeGroupLassoSolution& solution = solutions[c];
     if (solution.summary.status != SolveStatus::kOptimal) {
       const RecessionDirection direction =
           RepairRecessionDirection(problem, solution.positive, solution.negative);
@@ -299,9 +306,12 @@ ScoreMatchingNDThresholdsResult ScoreMatchingNDAllThresholds(
   CheckScoreMatchingNDData(x);
   const PatternSet patterns = ScoreMatchingNDPatterns(x, options);
   ScoreMatchingNDThresholdsResult out;
-  for (int c = 0; c < x.cols(); ++c) {
-    const CoordinateThresholds t =
+  std::vector<CoordinateThresholds> coordinates(x.cols());
+  ParallelFor(static_cast<int>(x.cols()), options.threads, [&](int c) {
+    coordinates[c] =
         ScoreMatchingNDThresholds(x, patterns, options.activation, c, tolerance, bounded_at);
+  });
+  for (const CoordinateThresholds& t : coordinates) {
     out.beta_max = std::max(out.beta_max, t.beta_max);
     out.beta_min_lower = std::max(out.beta_min_lower, t.beta_min_lower);
     out.beta_min_upper = std::max(out.beta_min_upper, t.beta_min_upper);

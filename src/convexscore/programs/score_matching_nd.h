@@ -29,6 +29,8 @@ struct ScoreMatchingNDOptions {
   // this many (2 sum_{i <= d} C(n - 1, i)): the solver prices every pattern in every round.
   double max_exact_patterns = 200'000;
   std::uint64_t seed = 1;
+  // Coordinates solved at once (0: one thread per core); the result does not depend on it.
+  int threads = 0;
   ConeGroupLassoOptions solver;
 };
 

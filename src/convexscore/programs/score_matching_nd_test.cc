@@ -39,6 +39,34 @@ TEST(SMND, OneDimensionAgreesWithUnivariateProgram) {
   }
 }
 
+// The coordinates' programs run on separate threads; the fit and the thresholds are identical
+// (not merely close) for 1, 2 and 3 threads.
+TEST(SMND, CoordinatesOnSeveralThreadsGiveTheSameFitAndThresholds) {
+  const Eigen::MatrixXd x = RandomPoints(6, 3, 24);
+  ScoreMatchingNDOptions options;
+  options.beta = 0.6;
+  options.sample_patterns = true;
+  options.sampled_directions = 15;
+  options.threads = 1;
+  const ScoreMatchingNDResult one = FitScoreMatchingND(x, options);
+  ASSERT_EQ(StatusName(one.summary.status), "optimal") << one.summary.message;
+  const ScoreMatchingNDThresholdsResult one_t = ScoreMatchingNDAllThresholds(x, options, 0.1);
+  for (int threads : {2, 3}) {
+    options.threads = threads;
+    const ScoreMatchingNDResult many = FitScoreMatchingND(x, options);
+    EXPECT_EQ(many.summary.objective, one.summary.objective) << threads << " threads";
+    ASSERT_EQ(many.coordinates.size(), 3u);
+    for (std::size_t c = 0; c < 3; ++c) {
+      EXPECT_TRUE(many.coordinates[c].positive == one.coordinates[c].positive) << "coordinate " << c;
+      EXPECT_TRUE(many.coordinates[c].negative == one.coordinates[c].negative) << "coordinate " << c;
+    }
+    const ScoreMatchingNDThresholdsResult many_t = ScoreMatchingNDAllThresholds(x, options, 0.1);
+    EXPECT_EQ(many_t.beta_max, one_t.beta_max);
+    EXPECT_EQ(many_t.beta_min_lower, one_t.beta_min_lower);
+    EXPECT_EQ(many_t.beta_min_upper, one_t.beta_min_upper);
+  }
+}
+
 // Certificates on random plane data: gap, feasibility, and the reconstructed networks'
 // non-convex objective equal to the convex value.
 TEST(SMND, ReconstructedNetworksAttainTheCertifiedConvexValue) {
