@@ -86,7 +86,14 @@ TEST_F(DsmNDCliTest, FitsOneLevelPerSigmaThenSamplesAnnealed) {
     if (entry["status"] == "optimal") {
       EXPECT_LE(std::abs(entry["relative_gap"].get<double>()), 1e-9);
       EXPECT_NEAR(network, objective, 1e-8 * std::max(1.0, objective));
-      for (const json& c : entry["coordinates"]) EXPECT_EQ(c["status"], "optimal");
+      int iterations = 0;
+      for (const json& c : entry["coordinates"]) {
+        EXPECT_EQ(c["status"], "optimal");
+        EXPECT_GE(c["rounds"].get<int>(), 1);
+        EXPECT_GE(c["seconds"].get<double>(), 0.0);
+        iterations += c["iterations"].get<int>();
+      }
+      EXPECT_EQ(iterations, entry["iterations"].get<int>());  // the level's total
     } else {
       EXPECT_THAT(fit.err, HasSubstr("at sigma " + std::string(l == 0 ? "1" : "0.5") +
                                      " the fit is not certified"));

@@ -175,7 +175,11 @@ json DenoisingLevelsNDToJson(const std::vector<DenoisingLevelND>& levels,
                              {"objective", c.summary.objective},
                              {"relative_gap", c.summary.relative_gap},
                              {"primal_infeasibility", c.certificate.primal_infeasibility},
-                             {"dual_infeasibility", c.certificate.dual_infeasibility}});
+                             {"dual_infeasibility", c.certificate.dual_infeasibility},
+                             // Where a level's time goes: the coordinates can differ severalfold.
+                             {"iterations", c.summary.iterations},
+                             {"rounds", c.rounds},
+                             {"seconds", c.summary.seconds}});
     }
     model["coordinates"] = std::move(coordinates);
     json data = data_summary;
