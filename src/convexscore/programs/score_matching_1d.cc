@@ -738,9 +738,9 @@ Thresholds1D ScoreMatching1DThresholds(const Sample1D& data, Activation activati
   // interior j; F(t_1) = M and G(t_j) = F(t_j) - M, with M free (M = -1 with the skip term).
   // Every condition reads a beta >= c + e M; minimise the upper envelope over M exactly.
   // The upper envelope g(M) = max_k (c_k + e_k M) / a_k. Only the highest line of each slope
-  // matters, and the slopes take a handful of values (row
-  // coefficients are 0 or 1), so the lines are reduced as they come, in a short flat list: at a
-  // million points a list of every line, or a map of rows by value, cost seconds.
+  // matters, and the slopes take a handful of values (row coefficients are 0 or 1), so the
+  // lines are reduced as they come, in a short flat list: at a million points a list of every
+  // line, or a map of rows by value, cost a large part of a second.
   std::vector<std::pair<double, double>> best;  // (slope, highest intercept)
   auto add_line = [&](double a, double c, double e) {
     const double slope = skip ? 0.0 : e / a;
