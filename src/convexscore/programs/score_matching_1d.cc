@@ -780,7 +780,6 @@ Thresholds1D ScoreMatching1DThresholds(const Sample1D& data, Activation activati
     }
     first = last;
   }
-  std::sort(best.begin(), best.end());
   auto envelope = [&](double M) {
     double g = -std::numeric_limits<double>::infinity();
     for (const auto& [s, c] : best) g = std::max(g, c + s * M);

@@ -3,6 +3,7 @@
 #include "convexscore/solvers/recession_min_max.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <sstream>
@@ -167,27 +168,42 @@ ScoreMatchingNDResult FitScoreMatchingND(const Eigen::Ref<const Eigen::MatrixXd>
   result.summary.status = SolveStatus::kOptimal;
   result.summary.polished = true;
   const int d = static_cast<int>(x.cols());
-  // The coordinates' programs are independent: solved at once, then read in order (a coordinate
-  // after an unbounded one is solved but not reported, as when they ran one after another).
-  std::vector<ConeGroupLassoSolution> solutions(d);
+  // The coordinates' programs are independent: solved at once, then read in order. As when they
+  // ran one after another, no coordinate after an unbounded one is started (with several threads
+  // one may already be under way; it is not reported).
+  struct CoordinateFit {
+    ConeGroupLassoSolution solution;
+    double ratio = 0.0;  // of the certified recession direction; above beta: unbounded
+  };
+  std::vector<CoordinateFit> fits(d);
+  std::atomic<int> first_unbounded{d};
   ParallelFor(d, options.threads, [&](int c) {
-    solutions[c] = SolveConeGroupLasso(
-        ScoreMatchingNDProblem(x, patterns, options.activation, c, options.beta), options.solver);
-  });
-  for (int c = 0; c < d; ++c) {
+    if (c > first_unbounded.load()) return;
     const ConeGroupLassoProblem problem =
         ScoreMatchingNDProblem(x, patterns, options.activation, c, options.beta);
-    ConeGroupLassoSolution& solution = solutions[c];
-    if (solution.summary.status != SolveStatus::kOptimal) {
-      const RecessionDirection direction =
-          RepairRecessionDirection(problem, solution.positive, solution.negative);
-      double ratio = direction.valid ? direction.ratio : 0.0;
-      if (ratio <= options.beta) {
-        // The last iterate's direction could not be made exact: certified optima above beta
-        // (the thresholds' bisection) give directions whose structure is exact.
-        ratio = std::max(ratio, ScoreMatchingNDThresholds(x, patterns, options.activation, c, 1e-2)
-                                    .beta_min_lower);
+    CoordinateFit& fit = fits[c];
+    fit.solution = SolveConeGroupLasso(problem, options.solver);
+    if (fit.solution.summary.status == SolveStatus::kOptimal) return;
+    const RecessionDirection direction =
+        RepairRecessionDirection(problem, fit.solution.positive, fit.solution.negative);
+    fit.ratio = direction.valid ? direction.ratio : 0.0;
+    if (fit.ratio <= options.beta) {
+      // The last iterate's direction could not be made exact: certified optima above beta
+      // (the thresholds' bisection) give directions whose structure is exact.
+      fit.ratio = std::max(fit.ratio,
+                           ScoreMatchingNDThresholds(x, patterns, options.activation, c, 1e-2)
+                               .beta_min_lower);
+    }
+    if (fit.ratio > options.beta) {
+      int known = first_unbounded.load();
+      while (c < known && !first_unbounded.compare_exchange_weak(known, c)) {
       }
+    }
+  });
+  for (int c = 0; c < d; ++c) {
+    ConeGroupLassoSolution& solution = fits[c].solution;
+    if (solution.summary.status != SolveStatus::kOptimal) {
+      const double ratio = fits[c].ratio;
       if (ratio > options.beta) {
         result.summary.status = SolveStatus::kUnbounded;
         result.unbounded_coordinate = c;
@@ -306,16 +322,15 @@ ScoreMatchingNDThresholdsResult ScoreMatchingNDAllThresholds(
   CheckScoreMatchingNDData(x);
   const PatternSet patterns = ScoreMatchingNDPatterns(x, options);
   ScoreMatchingNDThresholdsResult out;
-  std::vector<CoordinateThresholds> coordinates(x.cols());
+  out.coordinates.resize(x.cols());
   ParallelFor(static_cast<int>(x.cols()), options.threads, [&](int c) {
-    coordinates[c] =
+    out.coordinates[c] =
         ScoreMatchingNDThresholds(x, patterns, options.activation, c, tolerance, bounded_at);
   });
-  for (const CoordinateThresholds& t : coordinates) {
+  for (const CoordinateThresholds& t : out.coordinates) {
     out.beta_max = std::max(out.beta_max, t.beta_max);
     out.beta_min_lower = std::max(out.beta_min_lower, t.beta_min_lower);
     out.beta_min_upper = std::max(out.beta_min_upper, t.beta_min_upper);
-    out.coordinates.push_back(t);
   }
   return out;
 }

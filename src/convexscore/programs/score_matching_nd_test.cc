@@ -65,6 +65,19 @@ TEST(SMND, CoordinatesOnSeveralThreadsGiveTheSameFitAndThresholds) {
     EXPECT_EQ(many_t.beta_min_lower, one_t.beta_min_lower);
     EXPECT_EQ(many_t.beta_min_upper, one_t.beta_min_upper);
   }
+  // Below beta_min: the same coordinate is reported unbounded, with the same certificate.
+  options.beta = 0.5 * one_t.beta_min_lower;
+  options.threads = 1;
+  const ScoreMatchingNDResult unbounded = FitScoreMatchingND(x, options);
+  ASSERT_EQ(StatusName(unbounded.summary.status), "unbounded") << unbounded.summary.message;
+  for (int threads : {2, 3}) {
+    options.threads = threads;
+    const ScoreMatchingNDResult many = FitScoreMatchingND(x, options);
+    EXPECT_EQ(many.unbounded_coordinate, unbounded.unbounded_coordinate) << threads << " threads";
+    EXPECT_EQ(many.beta_min_lower, unbounded.beta_min_lower) << threads << " threads";
+    EXPECT_EQ(many.summary.message, unbounded.summary.message) << threads << " threads";
+    EXPECT_EQ(many.coordinates.size(), unbounded.coordinates.size()) << threads << " threads";
+  }
 }
 
 // Certificates on random plane data: gap, feasibility, and the reconstructed networks'
