@@ -46,7 +46,7 @@ InteriorPointState SolveBoundedQp(QpOperator& op, const Eigen::VectorXd& lower,
   s.dual_equality = Eigen::VectorXd::Zero(op.num_equalities());
   Eigen::VectorXd etnu;
 
-  Eigen::VectorXd rd, rpl(rows), rpu(rows), d(rows), t(rows), rhs;
+  Eigen::VectorXd rd, rpl(rows), rpu(rows), d(rows), t(rows), w(rows), cdx(rows);
   auto residuals = [&]() {
     op.ApplyRows(s.x, v);
     op.ApplyHessian(s.x, hx);
@@ -56,19 +56,34 @@ InteriorPointState SolveBoundedQp(QpOperator& op, const Eigen::VectorXd& lower,
     rpl = v - s.slack_lower - lower;
     rpu = v + s.slack_upper - upper;
   };
-  // Solves the linearised KKT system for complementarity targets rcl, rcu.
+  // Solves the linearised KKT system for complementarity targets rcl, rcu. Eliminating the
+  // slack and multiplier steps leaves H dx + C^T w = -rd with w = dz_u - dz_l = d .* (C dx) - t;
+  // the augmented solve returns w itself. Each row's multiplier step on its far side (the
+  // larger slack) then follows from the linearised complementarity without cancellation, the
+  // near side's is that one minus or plus w, and the near slack's step follows from its
+  // complementarity (where C dx + r would subtract nearly equal numbers).
   auto direction = [&](const Eigen::VectorXd& rcl, const Eigen::VectorXd& rcu, Direction& dir) {
     t = (rcl - s.dual_lower.cwiseProduct(rpl)).cwiseQuotient(s.slack_lower) -
         (rcu + s.dual_upper.cwiseProduct(rpu)).cwiseQuotient(s.slack_upper);
-    op.ApplyRowsTransposed(t, rhs);
-    rhs -= rd;
-    op.SolveNewton(rhs, dir.dx, dir.dnu);
-    Eigen::VectorXd cdx(rows);
+    op.SolveNewton(-rd, t.cwiseQuotient(d), dir.dx, w, dir.dnu);
     op.ApplyRows(dir.dx, cdx);
-    dir.dsl = cdx + rpl;
-    dir.dsu = -rpu - cdx;
-    dir.dzl = (rcl - s.dual_lower.cwiseProduct(dir.dsl)).cwiseQuotient(s.slack_lower);
-    dir.dzu = (rcu - s.dual_upper.cwiseProduct(dir.dsu)).cwiseQuotient(s.slack_upper);
+    dir.dsl.resize(rows);
+    dir.dsu.resize(rows);
+    dir.dzl.resize(rows);
+    dir.dzu.resize(rows);
+    for (int r = 0; r < rows; ++r) {
+      if (s.slack_lower[r] <= s.slack_upper[r]) {
+        dir.dsu[r] = -rpu[r] - cdx[r];
+        dir.dzu[r] = (rcu[r] - s.dual_upper[r] * dir.dsu[r]) / s.slack_upper[r];
+        dir.dzl[r] = dir.dzu[r] - w[r];
+        dir.dsl[r] = (rcl[r] - s.slack_lower[r] * dir.dzl[r]) / s.dual_lower[r];
+      } else {
+        dir.dsl[r] = cdx[r] + rpl[r];
+        dir.dzl[r] = (rcl[r] - s.dual_lower[r] * dir.dsl[r]) / s.slack_lower[r];
+        dir.dzu[r] = dir.dzl[r] + w[r];
+        dir.dsu[r] = (rcu[r] - s.slack_upper[r] * dir.dzu[r]) / s.dual_upper[r];
+      }
+    }
   };
 
   Direction aff, cor;

@@ -2,7 +2,7 @@
 //   minimize 1/2 x^T H x   subject to   lower <= C x <= upper   (+ equalities kept inside the
 //   operator's Newton solve),
 // where H and C are never formed: the problem supplies them as implicit linear operators
-// together with a solver for the Newton system (H + C^T diag(d) C) dx = r.
+// together with a solver for the Newton system in augmented form (below).
 // The method is generic; problem structure (prefix sums, banded embeddings) lives in the
 // operator. It stops on the complementarity and residual tolerances and leaves certificates
 // (objective, duality gap) to the caller, who knows how to evaluate them exactly.
@@ -31,11 +31,19 @@ class QpOperator {
     y.setZero(num_variables());
     (void)nu;
   }
-  // Factorizes the Newton matrix H + C^T diag(d) C bordered by the equalities. False on failure.
+  // Factorizes the Newton system in its augmented form
+  //   [ H   C^T        E^T ]
+  //   [ C   -diag(1/d)  0  ]
+  //   [ E   0           0  ]
+  // for row weights d > 0. False on failure. Eliminating w gives the reduced matrix
+  // H + C^T diag(d) C, but near the optimum d spans many orders of magnitude (huge on the
+  // active rows, tiny on the others): the reduced form would recover the multipliers' step as
+  // d .* (C dx), multiplying the solve's error by d, while the augmented form yields it directly
+  // and tends to the equality-constrained system of the active rows.
   virtual bool FactorizeNewton(const Eigen::VectorXd& d) = 0;
-  // Solves (H + C^T diag(d) C) dx + E^T dnu = rhs, E dx = 0.
-  virtual void SolveNewton(const Eigen::VectorXd& rhs, Eigen::VectorXd& dx,
-                           Eigen::VectorXd& dnu) const = 0;
+  // Solves H dx + C^T w + E^T dnu = rhs,  C dx - w ./ d = row_rhs,  E dx = 0.
+  virtual void SolveNewton(const Eigen::VectorXd& rhs, const Eigen::VectorXd& row_rhs,
+                           Eigen::VectorXd& dx, Eigen::VectorXd& w, Eigen::VectorXd& dnu) const = 0;
 };
 
 struct InteriorPointState {
