@@ -190,7 +190,7 @@ def _array_1d(x, name="x"):
 def fit(x, beta, activation="relu", skip=False, gap_tolerance=None, max_iterations=None,
         objective="sm", sigmas=None, copies=5, noise_seed=None, architecture=None,
         patterns=None, pattern_directions=None, pattern_seed=None, threshold_tolerance=None,
-        memory_limit=None):
+        memory_limit=None, threads=None):
     """Fits a score model by an exact convex program, as `convexscore fit` does.
 
     x: a 1-D array (univariate) or an (n, d) array with d >= 2 (multivariate). gap_tolerance
@@ -212,7 +212,9 @@ def fit(x, beta, activation="relu", skip=False, gap_tolerance=None, max_iteratio
     "auto" (exact for d <= 3), "exact" or "sampled" with pattern_directions (1000) and
     pattern_seed (1); threshold_tolerance (per-coordinate sm, 0.1) is the relative width of
     the certified bracket [beta_min_lower, beta_min_upper] of beta_min (the model's beta_min is
-    its upper end); memory_limit (dsm, GiB) refuses pattern sets estimated above it.
+    its upper end); memory_limit (dsm, GiB) refuses pattern sets estimated above it; threads
+    (per-coordinate fits, 0 = one per core, the default) solves the coordinates on that many
+    threads, with the same model for any count.
     Raises Error for bad input.
     """
     if gap_tolerance is not None:
@@ -240,7 +242,7 @@ def fit(x, beta, activation="relu", skip=False, gap_tolerance=None, max_iteratio
                             "pattern_directions": pattern_directions,
                             "pattern_seed": pattern_seed,
                             "threshold_tolerance": threshold_tolerance,
-                            "memory_limit": memory_limit}
+                            "memory_limit": memory_limit, "threads": threads}
     if points.ndim == 2 and points.shape[1] >= 2:
         return _fit_multivariate(points, beta, activation, skip, gap_tolerance, max_iterations,
                                  objective, sigmas, copies, noise_seed, **multivariate_options)
@@ -281,7 +283,7 @@ def _levels_model(document):
 
 def _fit_multivariate(x, beta, activation, skip, gap_tolerance, max_iterations, objective,
                       sigmas, copies, noise_seed, architecture, patterns, pattern_directions,
-                      pattern_seed, threshold_tolerance, memory_limit):
+                      pattern_seed, threshold_tolerance, memory_limit, threads):
     if skip:
         raise Error("skip is not available for multivariate data (the networks have no skip "
                     "term)")
@@ -300,6 +302,9 @@ def _fit_multivariate(x, beta, activation, skip, gap_tolerance, max_iterations, 
                         "'per-coordinate'")
     if objective == "sm" and memory_limit is not None:
         raise Error("memory_limit needs objective='dsm'")
+    if threads is not None and architecture == "shared":
+        raise Error("threads applies to d-D fits with one network per coordinate")
+    threads = _integer("threads", 0 if threads is None else threads, 0, 1024)
     if objective == "dsm":
         if architecture == "shared":
             raise Error("architecture 'shared': multivariate dsm is fitted per coordinate")
@@ -307,14 +312,15 @@ def _fit_multivariate(x, beta, activation, skip, gap_tolerance, max_iterations, 
             memory_limit = _number("memory_limit", memory_limit)
         document = _json.loads(_core.fit_dsmnd(x, str(activation), beta, sigmas, copies,
                                                noise_seed, gap_tolerance, max_iterations,
-                                               *pattern_options, memory_limit))
+                                               *pattern_options, memory_limit, threads))
         return _levels_model(document)
     threshold_tolerance = _number("threshold_tolerance",
                                   0.1 if threshold_tolerance is None else threshold_tolerance)
     if not 0 < threshold_tolerance < 1:
         raise Error(f"threshold_tolerance must be in (0, 1) (got {threshold_tolerance!r})")
     document = _json.loads(_core.fit_smnd(x, architecture, str(activation), beta, gap_tolerance,
-                                          max_iterations, *pattern_options, threshold_tolerance))
+                                          max_iterations, *pattern_options, threshold_tolerance,
+                                          threads))
     return _certified_model(document)
 
 

@@ -207,7 +207,8 @@ std::string FitScoreMatchingNDDocument(const AnyArray& x, const std::string& arc
                                        std::optional<double> gap_tolerance,
                                        std::optional<int> max_iterations,
                                        const std::string& patterns, std::int64_t directions,
-                                       std::uint64_t pattern_seed, double threshold_tolerance) {
+                                       std::uint64_t pattern_seed, double threshold_tolerance,
+                                       int threads) {
   const Points points(x, "x");
   const DataSourceND source = DataSourceND::Array(static_cast<int>(points->rows()));
   json document;
@@ -223,9 +224,10 @@ std::string FitScoreMatchingNDDocument(const AnyArray& x, const std::string& arc
                    : SharedModelNDToJson(result, options, DataSummaryNDJson(*points, source));
     return document.dump();
   }
-  const auto options = OptionsND<ScoreMatchingNDOptions>(
+  auto options = OptionsND<ScoreMatchingNDOptions>(
       static_cast<int>(points->cols()), activation, beta, gap_tolerance, max_iterations,
       patterns, directions, pattern_seed, &ScoreMatchingNDOptions::seed);
+  options.threads = threads;
   py::gil_scoped_release release;
   CheckScoreMatchingNDData(*points);
   const ScoreMatchingNDModel fit = FitScoreMatchingNDModel(*points, options, threshold_tolerance);
@@ -243,12 +245,13 @@ std::string FitDenoisingNDDocument(const AnyArray& x, const std::string& activat
                                    std::optional<double> gap_tolerance,
                                    std::optional<int> max_iterations, const std::string& patterns,
                                    std::int64_t directions, std::uint64_t pattern_seed,
-                                   std::optional<double> memory_limit) {
+                                   std::optional<double> memory_limit, int threads) {
   const Points points(x, "x");
   const std::span<const double> levels_sigmas = Span1D(sigmas, "sigmas");
   auto options = OptionsND<DenoisingScoreMatchingNDOptions>(
       static_cast<int>(points->cols()), activation, beta, gap_tolerance, max_iterations,
       patterns, directions, pattern_seed, &DenoisingScoreMatchingNDOptions::pattern_seed);
+  options.threads = threads;
   if (memory_limit) {
     try {
       options.memory_budget_bytes = MemoryBudgetBytes(*memory_limit);
@@ -555,7 +558,8 @@ PYBIND11_MODULE(_core, m) {
   m.def("fit_smnd", &FitScoreMatchingNDDocument, py::arg("x"), py::arg("architecture"),
         py::arg("activation"), py::arg("beta"),
         py::arg("gap_tolerance"), py::arg("max_iterations"), py::arg("patterns"),
-        py::arg("pattern_directions"), py::arg("pattern_seed"), py::arg("threshold_tolerance"));
+        py::arg("pattern_directions"), py::arg("pattern_seed"), py::arg("threshold_tolerance"),
+        py::arg("threads"));
   m.def("thresholds_smnd", &ThresholdsND, py::arg("x"), py::arg("activation"),
         py::arg("threshold_tolerance"));
   m.def("fit_dsm1d", &FitDenoising, py::arg("x"), py::arg("activation"), py::arg("skip"),
@@ -569,7 +573,8 @@ PYBIND11_MODULE(_core, m) {
   m.def("fit_dsmnd", &FitDenoisingNDDocument, py::arg("x"), py::arg("activation"),
         py::arg("beta"), py::arg("sigmas"), py::arg("copies"), py::arg("noise_seed"),
         py::arg("gap_tolerance"), py::arg("max_iterations"), py::arg("patterns"),
-        py::arg("pattern_directions"), py::arg("pattern_seed"), py::arg("memory_limit"));
+        py::arg("pattern_directions"), py::arg("pattern_seed"), py::arg("memory_limit"),
+        py::arg("threads"));
   m.def("is_multivariate", [](const std::string& text) {
     return IsMultivariateModel(json::parse(text));
   });

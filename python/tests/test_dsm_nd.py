@@ -6,18 +6,10 @@ import numpy as np
 import pytest
 
 import convexscore as cs
-from helpers import circle, cli, cli_error, field_paths, read_json, run_cli, write_points
+from helpers import (circle, cli, cli_error, field_paths, read_json, run_cli, without_times,
+                     write_points)
 
 SIGMAS = [0.5, 0.2]
-
-
-def without_times(document):
-    """The document without its wall-clock fields ("seconds")."""
-    if isinstance(document, dict):
-        return {k: without_times(v) for k, v in document.items() if k != "seconds"}
-    if isinstance(document, list):
-        return [without_times(v) for v in document]
-    return document
 
 
 def fit_circle(**options):
@@ -52,6 +44,11 @@ def test_every_level_is_certified_and_training_starts_at_its_value():
     grid = np.random.default_rng(1).uniform(-2, 2, size=(20, 2))
     assert np.array_equal(model.score(grid), model.levels[-1].score(grid))
     assert model.score(grid).shape == (20, 2)
+
+
+def test_coordinates_on_several_threads_give_the_same_levels():
+    one = without_times(fit_circle(threads=1).to_dict())
+    assert without_times(fit_circle(threads=2).to_dict()) == one
 
 
 def test_document_is_the_one_the_cli_writes(tmp_path):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import convexscore as cs
-from helpers import circle, cli, field_paths, read_json, run_cli, write_points
+from helpers import circle, cli, field_paths, read_json, run_cli, without_times, write_points
 
 
 def points(n=8, seed=31):
@@ -69,6 +69,20 @@ def test_document_is_the_one_the_cli_writes(tmp_path):
     for key in ("objective", "network", "settings", "beta_min_lower", "beta_min_upper",
                 "beta_max", "patterns"):
         assert ours[key] == from_cli[key], key
+
+
+def test_coordinates_on_several_threads_give_the_same_model():
+    x = points()
+    one = without_times(cs.fit(x, beta=0.6, threshold_tolerance=0.5, threads=1).to_dict())
+    for threads in (2, 0):
+        other = cs.fit(x, beta=0.6, threshold_tolerance=0.5, threads=threads).to_dict()
+        assert without_times(other) == one
+    with pytest.raises(cs.Error, match="threads applies to d-D fits with one network per"):
+        cs.fit(x, beta=0.6, architecture="shared", threads=2)
+    with pytest.raises(cs.Error, match="threads"):
+        cs.fit(x, beta=0.6, threads=-1)
+    with pytest.raises(cs.Error, match="threads is for multivariate data"):
+        cs.fit(x[:, 0], beta=0.6, threads=2)
 
 
 def test_thresholds_bracket_and_unbounded_below():
