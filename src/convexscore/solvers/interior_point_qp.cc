@@ -16,6 +16,8 @@ double MaxStep(const Eigen::VectorXd& v, const Eigen::VectorXd& dv) {
   return alpha;
 }
 
+constexpr int kStallIterations = 8;
+
 struct Direction {
   Eigen::VectorXd dx, dnu, dsl, dsu, dzl, dzu;
 };
@@ -112,11 +114,16 @@ InteriorPointState SolveBoundedQp(QpOperator& op, const Eigen::VectorXd& lower,
     }
     const double merit = std::max({mu / std::max(width_scale, 1e-300), s.primal_residual, s.dual_residual});
     if (!std::isfinite(merit)) break;
+    // A stall: no iterate 10% better than the best for kStallIterations (tiny gains while the
+    // steps have shrunk to nothing do not count as progress).
+    const bool progress = merit < 0.9 * best_merit;
     if (merit < best_merit) {
       best_merit = merit;
       best = s;
+    }
+    if (progress) {
       since_best = 0;
-    } else if (best_merit < 1e-6 && (merit > 100.0 * best_merit || ++since_best > 8)) {
+    } else if (best_merit < 1e-6 && (merit > 100.0 * best_merit || ++since_best > kStallIterations)) {
       break;
     }
     d = s.dual_lower.cwiseQuotient(s.slack_lower) + s.dual_upper.cwiseQuotient(s.slack_upper);
