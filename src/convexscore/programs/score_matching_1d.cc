@@ -249,19 +249,19 @@ class SlopeDualOperator : public QpOperator {
   // multiply the solve's error by d_q, and it tends to the equality system of the polish.
   // Early on no row is augmented (5 unknowns per value); near the optimum only the active ones.
   bool FactorizeNewton(const Eigen::VectorXd& d) override {
-    d_ = d;
     const double floor = kReducedNewtonSpread *
         std::max(d.size() > 0 ? d.minCoeff() : 0.0, std::numeric_limits<double>::min());
-    augmented_.clear();
+    std::vector<int>& rows = work_rows_;
+    rows.clear();
     for (int q = 0; q < num_rows(); ++q) {
-      if (d[q] > floor) augmented_.push_back(q);
+      if (d[q] > floor) rows.push_back(q);
     }
     // The layout is rebuilt whenever the augmented rows change (or an active-set solve has used
     // the embedding); building and measuring it is cheap next to the factorization.
-    if (!newton_layout_ || augmented_ != layout_rows_) {
+    if (!newton_layout_ || rows != augmented_) {
+      augmented_.swap(rows);
       BuildLayout(augmented_, p_.skip);
       MeasureBand(augmented_, newton_kl_, newton_ku_);
-      layout_rows_ = augmented_;
       newton_layout_ = true;
     }
     lu_.Reset(size_, newton_kl_, newton_ku_);
@@ -298,7 +298,7 @@ class SlopeDualOperator : public QpOperator {
     dx.resize(m - 1);
     for (int i = 0; i + 1 < m; ++i) dx[i] = b[sigma_[i]];
     ApplyRows(dx, w);
-    w = d_.cwiseProduct(w - row_rhs);
+    w = reduced_weight_.cwiseProduct(w - row_rhs);  // the augmented rows' entries follow
     for (size_t a = 0; a < augmented_.size(); ++a) w[augmented_[a]] = b[kappa_[a]];
     dnu.setConstant(num_equalities(), nu_ >= 0 ? b[nu_] : 0.0);
   }
@@ -429,12 +429,13 @@ class SlopeDualOperator : public QpOperator {
   std::vector<int> sigma_, F_, G_, lam_, mu_, kappa_;
   int g0_ = -1, nu_ = -1, size_ = 0;
   BandedLU lu_;
-  bool newton_layout_ = false;  // the layout above is the Newton system's, for layout_rows_
-  std::vector<int> augmented_, layout_rows_;  // rows in augmented form (this system, the layout)
+  bool newton_layout_ = false;  // the layout above is the Newton system's, for augmented_
+  std::vector<int> augmented_;   // the rows in augmented form
   int newton_kl_ = 0, newton_ku_ = 0;
-  Eigen::VectorXd d_, reduced_weight_;  // the weights; those of the reduced rows (0: augmented)
-  // Work space of the operator products and of the refinement (no allocation per iteration).
+  Eigen::VectorXd reduced_weight_;  // d on the reduced rows, 0 on the augmented ones
+  // Work space of the operator products and the Newton systems (no allocation per iteration).
   mutable Eigen::VectorXd work_F_, work_G_, work_a_, work_b_, work_rhs_, work_ctw_;
+  std::vector<int> work_rows_;
 };
 
 // ---------------------------------------------------------------------------------------------
