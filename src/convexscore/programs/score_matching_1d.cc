@@ -12,6 +12,7 @@
 // is the vector of multipliers. Certificates are evaluated exactly from both points.
 // docs/theory.md has the derivation.
 #include "convexscore/programs/score_matching_1d.h"
+#include "convexscore/programs/score_matching_1d_internal.h"
 
 #include <algorithm>
 #include <chrono>
@@ -20,8 +21,10 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <random>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 
 #include "convexscore/solvers/banded_lu.h"
 #include "convexscore/solvers/interior_point_qp.h"
@@ -177,18 +180,28 @@ Eigen::VectorXd ScoreFromSlopes(const Problem& p, const Eigen::VectorXd& sigma) 
 
 // ---------------------------------------------------------------------------------------------
 // A row of the interior-point Newton system whose weight d exceeds the smallest weight by more
-// than this factor enters in augmented form (see FactorizeNewton). Not critical: 1e2 .. 1e6 gave
-// the same iteration counts up to n = 1e3, and 135 to 195 at n = 1e4 (beta = 2 beta_min).
+// than this factor is heavy (an active row as the iterate converges: d grows without bound
+// there). Its multiplier step comes from the solve's own unknowns; a light row's from
+// d .* (C dx - row_rhs), accurate for it because d is small (see the two forms below). Not
+// critical: 1e2 .. 1e6 gave the same iteration counts up to n = 1e3, and 135 to 195 at n = 1e4
+// (beta = 2 beta_min).
 constexpr double kReducedNewtonSpread = 1e4;
+// The largest spread max(d) / min(d) at which the Newton system is solved in its chain form.
+// At n = 1e4 (beta = 2 beta_min, abs with skip) its solutions matched the embedding's to 1e-12 up
+// to spreads of 1e16, to 1e-9 at 1e21, and not at all by 1e25; 1e10 .. 1e14 gave the same
+// results and iteration counts on the benchmark's hard cases.
+constexpr double kChainFormSpread = 1e12;
 
 // The dual as an implicit QP for the interior-point method. Variables sigma (m - 1); rows are the
-// free constraint rows. Newton systems (with the skip equality G(t_m) = 1 kept) are solved
-// through a banded embedding that introduces F, G and their adjoints as unknowns, so the dense
-// prefix-sum structure of C is never formed.
+// free constraint rows. Neither form of the Newton system nor the polish's equality systems
+// (SolveEqualityQp, through the embedding) forms the dense prefix-sum structure of C.
 
 class SlopeDualOperator : public QpOperator {
+  friend internal::NewtonFormsComparison internal::CompareNewtonForms(const Sample1D&, Activation, bool,
+                                                                      double, std::uint64_t);
+
  public:
-  explicit SlopeDualOperator(const Problem& p) : p_(p) {}
+  explicit SlopeDualOperator(const Problem& p) : p_(p) { BuildChains(); }
 
   int num_variables() const override { return p_.m - 1; }
   int num_rows() const override { return static_cast<int>(p_.free_rows.size()); }
@@ -240,67 +253,25 @@ class SlopeDualOperator : public QpOperator {
     }
   }
 
-  // The Newton system, embedded with F, G and their adjoints. A row q with a moderate weight
-  // d_q enters in reduced form, d_q on its (F_j, G_j) block, and its multiplier step is
-  // w_q = d_q ((C dx)_q - row_rhs_q). A row whose weight exceeds the smallest by more than
-  // kReducedNewtonSpread (an active row as the iterate converges: d grows without bound there)
-  // enters in augmented form, with its own unknown w_q and -1/d_q on the diagonal, as in the
-  // embedding of SolveEqualityQp: the solve yields w_q directly, where the reduced form would
-  // multiply the solve's error by d_q, and it tends to the equality system of the polish.
-  // Early on no row is augmented (5 unknowns per value); near the optimum only the active ones.
+  // Two forms of the Newton system, both banded and neither forming C. While the weights d
+  // span at most kChainFormSpread, the cumulative-multiplier ("chain") form, 2 or 3 unknowns per
+  // value (FactorizeChainNewton). Beyond, near the optimum, the embedding with F, G and their
+  // adjoints, 5 to 7 unknowns per value (FactorizeEmbeddedNewton): the chain form meets an
+  // active row's equation only through sums along its chain, which lose every digit once the
+  // weights span 1e20 and more, while the embedding holds each row's value as an unknown.
   bool FactorizeNewton(const Eigen::VectorXd& d) override {
-    const double floor = kReducedNewtonSpread *
-        std::max(d.size() > 0 ? d.minCoeff() : 0.0, std::numeric_limits<double>::min());
-    std::vector<int>& rows = work_rows_;
-    rows.clear();
-    for (int q = 0; q < num_rows(); ++q) {
-      if (d[q] > floor) rows.push_back(q);
-    }
-    // The layout is rebuilt whenever the augmented rows change (or an active-set solve has used
-    // the embedding); building and measuring it is cheap next to the factorization.
-    if (!newton_layout_ || rows != augmented_) {
-      augmented_.swap(rows);
-      BuildLayout(augmented_, p_.skip);
-      MeasureBand(augmented_, newton_kl_, newton_ku_);
-      newton_layout_ = true;
-    }
-    lu_.Reset(size_, newton_kl_, newton_ku_);
-    ForEachEntry(augmented_, [&](int i, int j, double v) { lu_.Add(i, j, v); });
-    reduced_weight_ = d;
-    for (size_t a = 0; a < augmented_.size(); ++a) {
-      const int q = augmented_[a];
-      lu_.Add(kappa_[a], kappa_[a], -1.0 / d[q]);
-      reduced_weight_[q] = 0.0;
-    }
-    for (int q = 0; q < num_rows(); ++q) {
-      const double w = reduced_weight_[q];
-      if (w == 0.0) continue;
-      const Row& r = p_.rows[p_.free_rows[q]];
-      lu_.Add(F_[r.j], F_[r.j], w * r.alpha * r.alpha);
-      lu_.Add(G_[r.j], G_[r.j], w * r.gamma * r.gamma);
-      lu_.Add(F_[r.j], G_[r.j], w * r.alpha * r.gamma);
-      lu_.Add(G_[r.j], F_[r.j], w * r.alpha * r.gamma);
-    }
-    return lu_.Factorize();
+    const double lo = d.size() > 0 ? d.minCoeff() : 1.0, hi = d.size() > 0 ? d.maxCoeff() : 1.0;
+    chain_form_ = hi <= kChainFormSpread * lo;
+    return chain_form_ ? FactorizeChainNewton(d) : FactorizeEmbeddedNewton(d);
   }
 
   void SolveNewton(const Eigen::VectorXd& rhs, const Eigen::VectorXd& row_rhs,
                    Eigen::VectorXd& dx, Eigen::VectorXd& w, Eigen::VectorXd& dnu) const override {
-    const int m = p_.m;
-    Eigen::VectorXd& b = work_rhs_;
-    b.setZero(size_);
-    // Reduced rows: their part of C^T w is C^T (d .* (C dx)) - C^T (d .* row_rhs); the first
-    // term is in the matrix, the second moves to the right-hand side.
-    ApplyRowsTransposed(reduced_weight_.cwiseProduct(row_rhs), work_ctw_);
-    for (int i = 0; i + 1 < m; ++i) b[sigma_[i]] = rhs[i] + work_ctw_[i];
-    for (size_t a = 0; a < augmented_.size(); ++a) b[kappa_[a]] = row_rhs[augmented_[a]];
-    lu_.Solve(b);
-    dx.resize(m - 1);
-    for (int i = 0; i + 1 < m; ++i) dx[i] = b[sigma_[i]];
-    ApplyRows(dx, w);
-    w = reduced_weight_.cwiseProduct(w - row_rhs);  // the augmented rows' entries follow
-    for (size_t a = 0; a < augmented_.size(); ++a) w[augmented_[a]] = b[kappa_[a]];
-    dnu.setConstant(num_equalities(), nu_ >= 0 ? b[nu_] : 0.0);
+    if (chain_form_) {
+      SolveChainNewton(rhs, row_rhs, dx, w, dnu);
+    } else {
+      SolveEmbeddedNewton(rhs, row_rhs, dx, w, dnu);
+    }
   }
 
   // The path in beta (FollowPath) locates its breakpoints from the differences of exact
@@ -351,6 +322,195 @@ class SlopeDualOperator : public QpOperator {
   }
 
  private:
+  // The chain form (docs/theory.md section 6, "Cumulative multipliers"). Every free row is a
+  // link of a chain: its multiplier w is the difference of two consecutive chain values Y
+  // (prefix sums of the multipliers of right ramps or of absolute values, suffix sums for left
+  // ramps), so that C^T w = c h .* Y couples sigma_i with Y_i alone. Differenced at consecutive
+  // values, the row equations become local (F_j - F_{j+1} = -h_j sigma_j) once w/d is written
+  // through Y. What is left is symmetric and quasi-definite, H (tridiagonal) beside a chain
+  // Laplacian with weights 1/d: unknowns (dsigma_i, Y_i per chain) interleaved, bandwidth 2 or 3,
+  // plus at most one border unknown (abs: the total W = Y_{m-1}; skip: the equality's
+  // multiplier), eliminated by one extra solve.
+  bool FactorizeChainNewton(const Eigen::VectorXd& d) {
+    const int m = p_.m, stride = stride_;
+    newton_weight_ = d;
+    const double floor = kReducedNewtonSpread * std::max(d.size() > 0 ? d.minCoeff() : 0.0, std::numeric_limits<double>::min());
+    light_.resize(num_rows());
+    for (int q = 0; q < num_rows(); ++q) light_[q] = d[q] <= floor;
+    const int size = stride * (m - 1);
+    newton_lu_.Reset(size, stride, stride);
+    auto g = [&](int chain, int link) {
+      const int q = chains_[chain].row_at[link];
+      return q < 0 ? 0.0 : 1.0 / d[q];
+    };
+    for (int i = 0; i + 1 < m; ++i) {
+      const int x = stride * i;
+      // H = D^T diag(n/k) D with (D sigma)_i = sigma_i - sigma_{i-1}.
+      newton_lu_.Add(x, x, p_.n / p_.k[i] + p_.n / p_.k[i + 1]);
+      if (i + 2 < m) {
+        newton_lu_.Add(x, x + stride, -p_.n / p_.k[i + 1]);
+        newton_lu_.Add(x + stride, x, -p_.n / p_.k[i + 1]);
+      }
+      for (int k = 0; k < static_cast<int>(chains_.size()); ++k) {
+        const Chain& c = chains_[k];
+        const int y = x + 1 + k;
+        if (ChainValueIsZero(c, i)) {
+          newton_lu_.Add(y, y, 1.0);
+          continue;
+        }
+        newton_lu_.Add(x, y, c.coef * p_.h[i]);
+        newton_lu_.Add(y, x, c.coef * p_.h[i]);
+        const double below = g(k, i), above = g(k, i + 1);
+        newton_lu_.Add(y, y, -(below + above));
+        if (i + 2 < m && !ChainValueIsZero(c, i + 1)) {
+          newton_lu_.Add(y, y + stride, above);
+          newton_lu_.Add(y + stride, y, above);
+        }
+      }
+    }
+    if (!newton_lu_.Factorize()) return false;
+    if (border_ == Border::kNone) return true;
+    // The border column b (its row is b^T, the system being symmetric) and diagonal entry.
+    border_column_.setZero(size);
+    for (int i = 0; i + 1 < m; ++i) border_column_[stride * i] = p_.h[i];
+    border_diagonal_ = 0.0;
+    if (border_ == Border::kTotal) {  // abs: W = Y_{m-1}, linked to Y_{m-2} by the last row
+      const double last = g(0, m - 1);
+      border_column_[stride * (m - 2) + 1] += last;
+      border_diagonal_ = -last;
+    }
+    border_solution_ = border_column_;
+    newton_lu_.Solve(border_solution_);
+    border_schur_ = border_diagonal_ - border_column_.dot(border_solution_);
+    return std::isfinite(border_schur_) && border_schur_ != 0.0;
+  }
+
+  void SolveChainNewton(const Eigen::VectorXd& rhs, const Eigen::VectorXd& row_rhs,
+                        Eigen::VectorXd& dx, Eigen::VectorXd& w, Eigen::VectorXd& dnu) const {
+    const int m = p_.m, stride = stride_;
+    // Light rows (small d, far from their bounds) carry row_rhs = t/d of the slacks' size: in
+    // the differenced row equations those would cancel against each other and bury the active
+    // rows' small right-hand sides. So their multipliers are shifted, w = w_hat - t, which moves
+    // t to the first block (C^T t, as in a reduced form) and leaves them a zero right-hand side.
+    Eigen::VectorXd& shift = work_shift_;
+    shift.setZero(num_rows());
+    for (int q = 0; q < num_rows(); ++q) {
+      if (light_[q]) shift[q] = newton_weight_[q] * row_rhs[q];
+    }
+    ApplyRowsTransposed(shift, work_ctw_);
+    Eigen::VectorXd& b = work_rhs_;
+    b.setZero(stride * (m - 1));
+    auto rr = [&](int chain, int link) {
+      const int q = link < m ? chains_[chain].row_at[link] : -1;
+      return q < 0 || light_[q] ? 0.0 : row_rhs[q];
+    };
+    for (int i = 0; i + 1 < m; ++i) {
+      b[stride * i] = rhs[i] + work_ctw_[i];
+      for (int k = 0; k < static_cast<int>(chains_.size()); ++k) {
+        const Chain& c = chains_[k];
+        if (ChainValueIsZero(c, i)) continue;
+        b[stride * i + 1 + k] = c.sign * (rr(k, i) - rr(k, i + 1));
+      }
+    }
+    newton_lu_.Solve(b);
+    double border = 0.0;
+    if (border_ != Border::kNone) {
+      const double border_rhs = border_ == Border::kTotal ? rr(0, m - 1) : 0.0;
+      border = (border_rhs - border_column_.dot(b)) / border_schur_;
+      b -= border * border_solution_;
+    }
+    dx.resize(m - 1);
+    for (int i = 0; i + 1 < m; ++i) dx[i] = b[stride * i];
+    // Multiplier steps w_hat: differences of consecutive chain values.
+    w.resize(num_rows());
+    for (int q = 0; q < num_rows(); ++q) {
+      const RowLink& link = row_link_[q];
+      const Chain& c = chains_[link.chain];
+      auto value = [&](int i) {
+        if (i < 0) return 0.0;
+        if (i == m - 1) return border_ == Border::kTotal ? border : 0.0;
+        return b[stride * i + 1 + link.chain];
+      };
+      w[q] = c.sign * (value(link.link) - value(link.link - 1));
+    }
+    dnu.resize(num_equalities());
+    if (border_ == Border::kEquality) {
+      // The border is the skip multiplier plus, for abs, the total of w_hat (C^T w_hat holds
+      // h W, the direction of E^T).
+      dnu[0] = border - (p_.activation == Activation::kAbs ? w.sum() : 0.0);
+    }
+    // The light rows' steps from dx: d .* (C dx - row_rhs), whose error is d times that of C dx
+    // (small), where w_hat - t would carry the chain values' absolute error.
+    Eigen::VectorXd& cdx = work_cdx_;
+    ApplyRows(dx, cdx);
+    for (int q = 0; q < num_rows(); ++q) {
+      if (light_[q]) w[q] = newton_weight_[q] * (cdx[q] - row_rhs[q]);
+    }
+  }
+
+  // The Newton system, embedded with F, G and their adjoints. A row q with a moderate weight
+  // d_q enters in reduced form, d_q on its (F_j, G_j) block, and its multiplier step is
+  // w_q = d_q ((C dx)_q - row_rhs_q). A row whose weight exceeds the smallest by more than
+  // kReducedNewtonSpread (an active row as the iterate converges: d grows without bound there)
+  // enters in augmented form, with its own unknown w_q and -1/d_q on the diagonal, as in the
+  // embedding of SolveEqualityQp: the solve yields w_q directly, where the reduced form would
+  // multiply the solve's error by d_q, and it tends to the equality system of the polish.
+  // Early on no row is augmented (5 unknowns per value); near the optimum only the active ones.
+  bool FactorizeEmbeddedNewton(const Eigen::VectorXd& d) {
+    const double floor = kReducedNewtonSpread *
+        std::max(d.size() > 0 ? d.minCoeff() : 0.0, std::numeric_limits<double>::min());
+    std::vector<int>& rows = work_rows_;
+    rows.clear();
+    for (int q = 0; q < num_rows(); ++q) {
+      if (d[q] > floor) rows.push_back(q);
+    }
+    // The layout is rebuilt whenever the augmented rows change (or an active-set solve has used
+    // the embedding); building and measuring it is cheap next to the factorization.
+    if (!newton_layout_ || rows != augmented_) {
+      augmented_.swap(rows);
+      BuildLayout(augmented_, p_.skip);
+      MeasureBand(augmented_, newton_kl_, newton_ku_);
+      newton_layout_ = true;
+    }
+    lu_.Reset(size_, newton_kl_, newton_ku_);
+    ForEachEntry(augmented_, [&](int i, int j, double v) { lu_.Add(i, j, v); });
+    reduced_weight_ = d;
+    for (size_t a = 0; a < augmented_.size(); ++a) {
+      const int q = augmented_[a];
+      lu_.Add(kappa_[a], kappa_[a], -1.0 / d[q]);
+      reduced_weight_[q] = 0.0;
+    }
+    for (int q = 0; q < num_rows(); ++q) {
+      const double w = reduced_weight_[q];
+      if (w == 0.0) continue;
+      const Row& r = p_.rows[p_.free_rows[q]];
+      lu_.Add(F_[r.j], F_[r.j], w * r.alpha * r.alpha);
+      lu_.Add(G_[r.j], G_[r.j], w * r.gamma * r.gamma);
+      lu_.Add(F_[r.j], G_[r.j], w * r.alpha * r.gamma);
+      lu_.Add(G_[r.j], F_[r.j], w * r.alpha * r.gamma);
+    }
+    return lu_.Factorize();
+  }
+
+  void SolveEmbeddedNewton(const Eigen::VectorXd& rhs, const Eigen::VectorXd& row_rhs,
+                           Eigen::VectorXd& dx, Eigen::VectorXd& w, Eigen::VectorXd& dnu) const {
+    const int m = p_.m;
+    Eigen::VectorXd& b = work_rhs_;
+    b.setZero(size_);
+    // Reduced rows: their part of C^T w is C^T (d .* (C dx)) - C^T (d .* row_rhs); the first
+    // term is in the matrix, the second moves to the right-hand side.
+    ApplyRowsTransposed(reduced_weight_.cwiseProduct(row_rhs), work_ctw_);
+    for (int i = 0; i + 1 < m; ++i) b[sigma_[i]] = rhs[i] + work_ctw_[i];
+    for (size_t a = 0; a < augmented_.size(); ++a) b[kappa_[a]] = row_rhs[augmented_[a]];
+    lu_.Solve(b);
+    dx.resize(m - 1);
+    for (int i = 0; i + 1 < m; ++i) dx[i] = b[sigma_[i]];
+    ApplyRows(dx, w);
+    w = reduced_weight_.cwiseProduct(w - row_rhs);  // the augmented rows' entries follow
+    for (size_t a = 0; a < augmented_.size(); ++a) w[augmented_[a]] = b[kappa_[a]];
+    dnu.setConstant(num_equalities(), nu_ >= 0 ? b[nu_] : 0.0);
+  }
+
   // Unknowns are numbered block by block (one block per distinct value j) so that every
   // coupling stays within a narrow band: [g0], sigma_j, F_j, G_j, kappa's at j, lambda_j, mu_j,
   // [nu]. lambda_j defines F_j - F_{j+1} + h_j sigma_j = 0 (F_m = 0 for the last block); mu_j
@@ -387,7 +547,7 @@ class SlopeDualOperator : public QpOperator {
   }
 
   void MeasureBand(const std::vector<int>& active, int& kl, int& ku) const {
-    kl = ku = 1;  // the row terms of the Newton matrix couple F_j and G_j
+    kl = ku = 1;
     ForEachEntry(active, [&](int i, int j, double) {
       kl = std::max(kl, i - j);
       ku = std::max(ku, j - i);
@@ -424,18 +584,96 @@ class SlopeDualOperator : public QpOperator {
   }
 
 
+  // The chains of the Newton system (FactorizeNewton). A chain collects the rows of one kind:
+  // right ramps (Y_i = sum of their multipliers at values <= i, C^T w = -h Y), left ramps
+  // (Y_i = sum at values > i, C^T w = +h Y) or absolute values (prefix sums, C^T w = h (W - 2Y)).
+  struct Chain {
+    double coef = 0.0;          // c in C^T w = c h .* Y (+ the border)
+    int sign = 1;               // +1: prefix sums (w_l = Y_l - Y_{l-1}); -1: suffix sums
+    std::vector<int> row_at;    // free row at each value (link), or -1 (a pinned row)
+    int first = 0, last = -1;   // the first and last links present
+  };
+  struct RowLink {
+    int chain = 0, link = 0;
+  };
+  enum class Border { kNone, kTotal, kEquality };
+
+  // A chain value that is an empty sum (prefix sums below the first link, suffix sums from the
+  // last one) is zero and takes no unknown's place (its equation is Y = 0).
+  static bool ChainValueIsZero(const Chain& c, int i) {
+    return c.sign > 0 ? i < c.first : i >= c.last;
+  }
+
+  void BuildChains() {
+    const int m = p_.m;
+    const bool relu = p_.activation == Activation::kRelu;
+    // relu: right ramps (alpha = 1) and, without skip, left ramps (gamma = 1); abs: one chain.
+    const int count = relu && !p_.skip ? 2 : 1;
+    chains_.assign(count, Chain{});
+    for (Chain& c : chains_) c.row_at.assign(m, -1);
+    chains_[0].coef = relu ? -1.0 : -2.0;
+    if (count == 2) {
+      chains_[1].coef = 1.0;
+      chains_[1].sign = -1;
+    }
+    row_link_.resize(num_rows());
+    for (int q = 0; q < num_rows(); ++q) {
+      const Row& r = p_.rows[p_.free_rows[q]];
+      const int chain = relu && r.alpha == 0.0 ? 1 : 0;
+      chains_[chain].row_at[r.j] = q;
+      row_link_[q] = {chain, r.j};
+    }
+    for (Chain& c : chains_) {
+      c.first = m;
+      c.last = -1;
+      for (int j = 0; j < m; ++j) {
+        if (c.row_at[j] < 0) continue;
+        c.first = std::min(c.first, j);
+        c.last = std::max(c.last, j);
+      }
+    }
+    // Without the skip term, abs rows run over every value: the last one links Y_{m-2} to the
+    // total W. With it, G(t_m) = 1 is kept by a multiplier whose column h is the border.
+    border_ = p_.skip ? Border::kEquality : (relu ? Border::kNone : Border::kTotal);
+    stride_ = 1 + count;
+    // The Newton system relies on each chain's links being contiguous, a prefix chain's ending
+    // at the last value only when its total is the border, a suffix chain's starting after the
+    // first value (BuildProblem's rows are so).
+    for (const Chain& c : chains_) {
+      for (int j = c.first; j <= c.last; ++j) {
+        if (c.row_at[j] < 0) throw std::logic_error("score matching: a gap in the rows of a value");
+      }
+      if ((c.sign > 0 && c.last == m - 1 && border_ != Border::kTotal) || (c.sign < 0 && c.first == 0)) {
+        throw std::logic_error("score matching: unexpected rows at the ends of the data");
+      }
+    }
+  }
+
   const Problem& p_;
   bool refine_ = false;  // iterative refinement of the equality solves (the path in beta)
+  // The polish's embedding (SolveEqualityQp).
   std::vector<int> sigma_, F_, G_, lam_, mu_, kappa_;
   int g0_ = -1, nu_ = -1, size_ = 0;
   BandedLU lu_;
-  bool newton_layout_ = false;  // the layout above is the Newton system's, for augmented_
+  // The Newton system (FactorizeNewton).
+  std::vector<Chain> chains_;
+  std::vector<RowLink> row_link_;
+  Border border_ = Border::kNone;
+  int stride_ = 2;  // unknowns per value: dsigma_i and one Y_i per chain
+  BandedLU newton_lu_;
+  Eigen::VectorXd newton_weight_;
+  Eigen::VectorXd border_column_, border_solution_;
+  bool chain_form_ = true;
+  std::vector<char> light_;
+  bool newton_layout_ = false;  // the embedding's layout is the Newton system's, for augmented_
   std::vector<int> augmented_;   // the rows in augmented form
   int newton_kl_ = 0, newton_ku_ = 0;
   Eigen::VectorXd reduced_weight_;  // d on the reduced rows, 0 on the augmented ones
-  // Work space of the operator products and the Newton systems (no allocation per iteration).
-  mutable Eigen::VectorXd work_F_, work_G_, work_a_, work_b_, work_rhs_, work_ctw_;
   std::vector<int> work_rows_;
+  mutable Eigen::VectorXd work_ctw_;
+  double border_diagonal_ = 0.0, border_schur_ = 0.0;
+  // Work space of the operator products and the Newton systems (no allocation per iteration).
+  mutable Eigen::VectorXd work_F_, work_G_, work_a_, work_b_, work_rhs_, work_shift_, work_cdx_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1580,5 +1818,56 @@ ScoreMatching1DResult Fit(const Sample1D& data, const ScoreMatching1DOptions& op
 ScoreMatching1DResult FitScoreMatching1D(const Sample1D& data, const ScoreMatching1DOptions& options) {
   return Fit(data, options, nullptr);
 }
+
+namespace internal {
+
+NewtonFormsComparison CompareNewtonForms(const Sample1D& data, Activation activation, bool skip,
+                                         double spread, std::uint64_t seed) {
+  const Problem p = BuildProblem(data, activation, skip);
+  SlopeDualOperator op(p);
+  NewtonFormsComparison out;
+  out.rows = op.num_rows();
+  std::mt19937_64 bits(seed);
+  auto uniform = [&]() { return static_cast<double>(bits() >> 11) * 0x1.0p-53; };
+  Eigen::VectorXd d(out.rows), row_rhs(out.rows), rhs(op.num_variables());
+  for (int q = 0; q < out.rows; ++q) {
+    d[q] = std::exp(uniform() * std::log(spread));
+    row_rhs[q] = uniform() - 0.5;
+  }
+  for (int i = 0; i < rhs.size(); ++i) rhs[i] = uniform() - 0.5;
+  auto residual = [&](const Eigen::VectorXd& dx, const Eigen::VectorXd& w, const Eigen::VectorXd& dnu) {
+    Eigen::VectorXd hx, ctw, etnu, cdx;
+    op.ApplyHessian(dx, hx);
+    op.ApplyRowsTransposed(w, ctw);
+    op.ApplyEqualitiesTransposed(dnu, etnu);
+    op.ApplyRows(dx, cdx);
+    const double first = (rhs - hx - ctw - etnu).lpNorm<Eigen::Infinity>() /
+                         (rhs.lpNorm<Eigen::Infinity>() + hx.lpNorm<Eigen::Infinity>() + ctw.lpNorm<Eigen::Infinity>());
+    double rows = 0.0;
+    for (int q = 0; q < out.rows; ++q) {
+      const double scaled = w[q] / d[q];
+      rows = std::max(rows, std::abs(row_rhs[q] - cdx[q] + scaled) /
+                                (std::abs(row_rhs[q]) + std::abs(cdx[q]) + std::abs(scaled)));
+    }
+    double equality = 0.0;
+    if (skip) {
+      for (int i = 0; i < dx.size(); ++i) equality += p.h[i] * dx[i];
+      equality = std::abs(equality) / dx.lpNorm<Eigen::Infinity>();
+    }
+    return std::max({first, rows, equality});
+  };
+  Eigen::VectorXd dx_chain, w_chain, nu_chain, dx_embedded, w_embedded, nu_embedded;
+  if (!op.FactorizeChainNewton(d)) return out;
+  op.SolveChainNewton(rhs, row_rhs, dx_chain, w_chain, nu_chain);
+  if (!op.FactorizeEmbeddedNewton(d)) return out;
+  op.SolveEmbeddedNewton(rhs, row_rhs, dx_embedded, w_embedded, nu_embedded);
+  out.chain_residual = residual(dx_chain, w_chain, nu_chain);
+  out.embedded_residual = residual(dx_embedded, w_embedded, nu_embedded);
+  out.dx_difference = (dx_chain - dx_embedded).lpNorm<Eigen::Infinity>() / dx_embedded.lpNorm<Eigen::Infinity>();
+  out.w_difference = (w_chain - w_embedded).lpNorm<Eigen::Infinity>() / w_embedded.lpNorm<Eigen::Infinity>();
+  return out;
+}
+
+}  // namespace internal
 
 }  // namespace convexscore

@@ -21,6 +21,7 @@
 // and shares no code with the solver.
 
 #include "convexscore/programs/score_matching_1d.h"
+#include "convexscore/programs/score_matching_1d_internal.h"
 
 #include <gtest/gtest.h>
 
@@ -959,6 +960,36 @@ TEST(MakeSample1DTest, SortsCountsAndSummarises) {
   // mean = (−2 + 1.5 + 2)/6 = 0.25; var = (2*1.5625 + 3*0.0625 + 3.0625)/6 = 6.375/6
   EXPECT_NEAR(s.mean, 0.25, 1e-15);
   EXPECT_NEAR(s.variance, 6.375 / 6.0, 1e-15);
+}
+
+// The two forms of the interior-point Newton system (docs/theory.md section 6, "Cumulative
+// multipliers") solve the same equations: on data with ties, for equal weights and for weights
+// spread over eight orders of magnitude (as in the middle of a solve), each meets the augmented
+// equations and the two agree. The chain form loses more digits as the spread grows (about
+// 1e-9 of the terms here at 1e8, the embedding 1e-11), which is why it is left near the optimum;
+// a mistake in either would show as an error of order one.
+TEST(SM1DNewtonFormsTest, ChainFormSolvesTheSameSystemAsTheEmbedding) {
+  std::mt19937_64 rng(77);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  std::vector<double> x(300);
+  for (double& v : x) v = std::round(normal(rng) * 40.0) / 40.0;  // about 150 distinct values
+  const Sample1D data = MakeSample1D(x);
+  for (Activation activation : {Activation::kRelu, Activation::kAbs}) {
+    for (bool skip : {false, true}) {
+      for (double spread : {1.0, 1e8}) {
+        const internal::NewtonFormsComparison c =
+            internal::CompareNewtonForms(data, activation, skip, spread, 5);
+        SCOPED_TRACE(testing::Message() << (activation == Activation::kRelu ? "relu" : "abs")
+                                        << " skip " << skip << " spread " << spread);
+        const double tolerance = spread == 1.0 ? 1e-12 : 1e-7;
+        EXPECT_GT(c.rows, 100);
+        EXPECT_LT(c.chain_residual, tolerance);
+        EXPECT_LT(c.embedded_residual, tolerance);
+        EXPECT_LT(c.dx_difference, tolerance);
+        EXPECT_LT(c.w_difference, tolerance);
+      }
+    }
+  }
 }
 
 }  // namespace
