@@ -288,36 +288,42 @@ class SlopeDualOperator : public QpOperator {
     newton_layout_ = false;
     BuildLayout(active, std::isfinite(g_last));
     Assemble(active);
-    Eigen::VectorXd b = Eigen::VectorXd::Zero(size_);
+    // Work space kept between calls: at a million points these vectors hold millions of
+    // entries, and fresh ones would cost their page faults on every pass of the polish.
+    Eigen::VectorXd& b = work_equality_rhs_;
+    b.setZero(size_);
     for (size_t a = 0; a < active.size(); ++a) b[kappa_[a]] = targets[a];
     if (nu_ >= 0) b[nu_] = g_last;
     if (!lu_.Factorize()) return false;
-    Eigen::VectorXd x = b;
+    Eigen::VectorXd& x = work_equality_x_;
+    x = b;
     lu_.Solve(x);
     if (!x.allFinite()) return false;
-    // Iterative refinement against the embedded system itself, its residual summed in extended
-    // precision: near beta_min the solution is large (the score runs to thousands) while the
-    // rows must meet bounds of size one to about 1e-14, and one solve alone leaves about 1e-12.
-    std::vector<long double> acc(size_);
-    Eigen::VectorXd r(size_);
-    // A second pass only when the first correction was not already at rounding level.
-    for (int pass = 0; pass < (refine_ ? 2 : 0); ++pass) {
-      for (int i = 0; i < size_; ++i) acc[i] = b[i];
-      ForEachEntry(active, [&](int i, int j, double v) {
-        acc[i] -= static_cast<long double>(v) * x[j];
-      });
-      for (int i = 0; i < size_; ++i) r[i] = static_cast<double>(acc[i]);
-      lu_.Solve(r);
-      if (!r.allFinite()) break;
-      x += r;
-      if (r.lpNorm<Eigen::Infinity>() <= 1e-14 * x.lpNorm<Eigen::Infinity>()) break;
+    if (refine_) {
+      // Iterative refinement against the embedded system itself, its residual summed in
+      // extended precision: near beta_min the solution is large (the score runs to thousands)
+      // while the rows must meet bounds of size one to about 1e-14, and one solve alone leaves
+      // about 1e-12.
+      std::vector<long double> acc(size_);
+      Eigen::VectorXd r(size_);
+      // A second pass only when the first correction was not already at rounding level.
+      for (int pass = 0; pass < 2; ++pass) {
+        for (int i = 0; i < size_; ++i) acc[i] = b[i];
+        ForEachEntry(active, [&](int i, int j, double v) {
+          acc[i] -= static_cast<long double>(v) * x[j];
+        });
+        for (int i = 0; i < size_; ++i) r[i] = static_cast<double>(acc[i]);
+        lu_.Solve(r);
+        if (!r.allFinite()) break;
+        x += r;
+        if (r.lpNorm<Eigen::Infinity>() <= 1e-14 * x.lpNorm<Eigen::Infinity>()) break;
+      }
     }
-    b = x;
     sigma.resize(p_.m - 1);
-    for (int i = 0; i + 1 < p_.m; ++i) sigma[i] = b[sigma_[i]];
+    for (int i = 0; i + 1 < p_.m; ++i) sigma[i] = x[sigma_[i]];
     multipliers.resize(active.size());
-    for (size_t a = 0; a < active.size(); ++a) multipliers[a] = b[kappa_[a]];
-    nu = nu_ >= 0 ? b[nu_] : 0.0;
+    for (size_t a = 0; a < active.size(); ++a) multipliers[a] = x[kappa_[a]];
+    nu = nu_ >= 0 ? x[nu_] : 0.0;
     return true;
   }
 
@@ -674,6 +680,7 @@ class SlopeDualOperator : public QpOperator {
   double border_diagonal_ = 0.0, border_schur_ = 0.0;
   // Work space of the operator products and the Newton systems (no allocation per iteration).
   mutable Eigen::VectorXd work_F_, work_G_, work_a_, work_b_, work_rhs_, work_shift_, work_cdx_;
+  Eigen::VectorXd work_equality_rhs_, work_equality_x_;
 };
 
 // ---------------------------------------------------------------------------------------------
