@@ -21,4 +21,15 @@ struct NewtonFormsComparison {
 NewtonFormsComparison CompareNewtonForms(const Sample1D& data, Activation activation, bool skip,
                                          double spread, std::uint64_t seed);
 
+// The polish's equality QP (hold the given free rows at the given values, and G(t_m) = g_last
+// when finite) solved by the Schur complement on H and by the banded embedding, for `count`
+// free rows at distinct values drawn from `seed`, with targets in [-1, 1]. Differences are
+// relative to the embedding's solution; schur_used is false if the Schur path declined.
+struct EqualitySolvesComparison {
+  bool schur_used = false;
+  double sigma_difference = 0.0, multiplier_difference = 0.0;
+};
+EqualitySolvesComparison CompareEqualitySolves(const Sample1D& data, Activation activation, bool skip,
+                                               int count, double g_last, std::uint64_t seed);
+
 }  // namespace convexscore::internal

@@ -992,5 +992,32 @@ TEST(SM1DNewtonFormsTest, ChainFormSolvesTheSameSystemAsTheEmbedding) {
   }
 }
 
+// The polish's equality QP solved by the Schur complement on H (a few rows) and by the banded
+// embedding gives the same sigma and multipliers, with and without the equality G(t_m) = g_last
+// (always 1 with skip), on data with ties.
+TEST(SM1DEqualitySolveTest, SchurComplementMatchesTheEmbedding) {
+  std::mt19937_64 rng(78);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  std::vector<double> x(400);
+  for (double& v : x) v = std::round(normal(rng) * 40.0) / 40.0;
+  const Sample1D data = MakeSample1D(x);
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (Activation activation : {Activation::kRelu, Activation::kAbs}) {
+    for (bool skip : {false, true}) {
+      for (double g_last : {nan, 0.7}) {
+        for (int count : {1, 4, 15}) {
+          const internal::EqualitySolvesComparison c =
+              internal::CompareEqualitySolves(data, activation, skip, count, g_last, 9 + count);
+          SCOPED_TRACE(testing::Message() << (activation == Activation::kRelu ? "relu" : "abs") << " skip "
+                                          << skip << " g_last " << g_last << " rows " << count);
+          ASSERT_TRUE(c.schur_used);
+          EXPECT_LT(c.sigma_difference, 1e-10);
+          EXPECT_LT(c.multiplier_difference, 1e-10);
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace convexscore
