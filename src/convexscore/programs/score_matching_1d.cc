@@ -7,9 +7,10 @@
 // and with left ramps G(t_j) = sum_i U_i (t_j - t_i)_+: a twice-integrated measure, so every
 // constraint is a bound on a prefix or suffix sum of the slopes sigma of F. We solve the dual in
 // the variables sigma (U = differences of sigma, so the score is recovered without cancellation)
-// by a generic interior-point method whose Newton systems are solved through a banded sparse
-// embedding, then identify the active set and solve it exactly ("polish"). The primal network
-// is the vector of multipliers. Certificates are evaluated exactly from both points.
+// by a generic interior-point method whose Newton systems are banded (cumulative multipliers, or
+// an embedding that introduces F and G as unknowns), then identify the active set and solve it
+// exactly ("polish"). The primal network is the vector of multipliers. Certificates are
+// evaluated exactly from both points.
 // docs/theory.md has the derivation.
 #include "convexscore/programs/score_matching_1d.h"
 #include "convexscore/programs/score_matching_1d_internal.h"
@@ -197,7 +198,8 @@ constexpr int kSchurEqualityRows = 16;
 
 // The dual as an implicit QP for the interior-point method. Variables sigma (m - 1); rows are the
 // free constraint rows. Neither form of the Newton system nor the polish's equality systems
-// (SolveEqualityQp, through the embedding) forms the dense prefix-sum structure of C.
+// (SolveEqualityQp: the Schur complement on H for a few rows, the embedding otherwise) forms the
+// dense prefix-sum structure of C.
 
 class SlopeDualOperator : public QpOperator {
   friend internal::NewtonFormsComparison internal::CompareNewtonForms(const Sample1D&, Activation, bool,
