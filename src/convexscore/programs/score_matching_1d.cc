@@ -179,6 +179,18 @@ Eigen::VectorXd ScoreFromSlopes(const Problem& p, const Eigen::VectorXd& sigma) 
   return f;
 }
 
+// H = D^T diag(n/k) D with (D sigma)_i = sigma_i - sigma_{i-1}, the dual's Hessian in sigma: its
+// diagonal H(i, i) and its off-diagonal H(i, i + 1). H is tridiagonal.
+double HessianDiagonal(const Problem& p, int i) { return p.n / p.k[i] + p.n / p.k[i + 1]; }
+double HessianNext(const Problem& p, int i) { return -p.n / p.k[i + 1]; }
+
+// The functional a row bounds, alpha F(t_j) + gamma G(t_j), from F and G at the values (in
+// double or in extended precision).
+template <typename Values>
+auto RowValue(const Row& r, const Values& F, const Values& G) {
+  return r.alpha * F[r.j] + r.gamma * G[r.j];
+}
+
 // ---------------------------------------------------------------------------------------------
 // A row of the interior-point Newton system whose weight d exceeds the smallest weight by more
 // than this factor is heavy (an active row as the iterate converges: d grows without bound
@@ -187,6 +199,11 @@ Eigen::VectorXd ScoreFromSlopes(const Problem& p, const Eigen::VectorXd& sigma) 
 // critical: 1e2 .. 1e6 gave the same iteration counts up to n = 1e3, and 135 to 195 at n = 1e4
 // (beta = 2 beta_min).
 constexpr double kReducedNewtonSpread = 1e4;
+
+// The weight above which a row is heavy, for the weights d of one Newton system.
+double HeavyRowWeight(const Eigen::VectorXd& d) {
+  return kReducedNewtonSpread * std::max(d.size() > 0 ? d.minCoeff() : 0.0, std::numeric_limits<double>::min());
+}
 // The largest spread max(d) / min(d) at which the Newton system is solved in its chain form.
 // At n = 1e4 (beta = 2 beta_min, abs with skip) its solutions matched the embedding's to 1e-12 up
 // to spreads of 1e16, to 1e-9 at 1e21, and not at all by 1e25; 1e10 .. 1e14 gave the same
@@ -234,7 +251,7 @@ class SlopeDualOperator : public QpOperator {
     v.resize(num_rows());
     for (int q = 0; q < num_rows(); ++q) {
       const Row& r = p_.rows[p_.free_rows[q]];
-      v[q] = r.alpha * F[r.j] + r.gamma * G[r.j];
+      v[q] = RowValue(r, F, G);
     }
   }
 
@@ -272,12 +289,12 @@ class SlopeDualOperator : public QpOperator {
     return chain_form_ ? FactorizeChainNewton(d) : FactorizeEmbeddedNewton(d);
   }
 
-  void SolveNewton(const Eigen::VectorXd& rhs, const Eigen::VectorXd& row_rhs,
-                   Eigen::VectorXd& dx, Eigen::VectorXd& w, Eigen::VectorXd& dnu) const override {
+  void SolveNewton(const Eigen::VectorXd& rhs, const Eigen::VectorXd& row_rhs, Eigen::VectorXd& dx,
+                   Eigen::VectorXd& w, Eigen::VectorXd& dnu, Eigen::VectorXd& cdx) const override {
     if (chain_form_) {
-      SolveChainNewton(rhs, row_rhs, dx, w, dnu);
+      SolveChainNewton(rhs, row_rhs, dx, w, dnu, cdx);
     } else {
-      SolveEmbeddedNewton(rhs, row_rhs, dx, w, dnu);
+      SolveEmbeddedNewton(rhs, row_rhs, dx, w, dnu, cdx);
     }
   }
 
@@ -314,16 +331,17 @@ class SlopeDualOperator : public QpOperator {
     const int rows = k + (with_nu ? 1 : 0);
     if (m < 2) return false;
     FactorizeHessianOnce();
-    // B^T: the gradient of each row (-h on i >= j for F_j, h on i < j for G_j), then h for G_m.
+    // B^T: the gradient of each row (C^T of its unit vector), then h for G(t_m).
     Eigen::MatrixXd& Z = work_schur_Z_;
     Z.resize(m - 1, rows);
+    Eigen::VectorXd unit = Eigen::VectorXd::Zero(num_rows()), column;
     for (int a = 0; a < k; ++a) {
-      const Row& r = p_.rows[p_.free_rows[active[a]]];
-      for (int i = 0; i + 1 < m; ++i) Z(i, a) = p_.h[i] * (i >= r.j ? -r.alpha : r.gamma);
+      unit[active[a]] = 1.0;
+      ApplyRowsTransposed(unit, column);
+      Z.col(a) = column;
+      unit[active[a]] = 0.0;
     }
-    if (with_nu) {
-      for (int i = 0; i + 1 < m; ++i) Z(i, k) = p_.h[i];
-    }
+    if (with_nu) Z.col(k) = Eigen::Map<const Eigen::VectorXd>(p_.h.data(), m - 1);
     for (int a = 0; a < rows; ++a) SolveHessian(Z.col(a));
     Eigen::MatrixXd S(rows, rows);
     Eigen::VectorXd values;
@@ -422,11 +440,10 @@ class SlopeDualOperator : public QpOperator {
     hessian_d_.resize(size);
     hessian_l_.resize(size);
     for (int i = 0; i < size; ++i) {
-      const double diagonal = p_.n / p_.k[i] + p_.n / p_.k[i + 1];
-      const double off = i > 0 ? -p_.n / p_.k[i] : 0.0;  // H(i, i-1)
+      const double off = i > 0 ? HessianNext(p_, i - 1) : 0.0;  // H(i, i-1)
       const double l = i > 0 ? off / hessian_d_[i - 1] : 0.0;
       hessian_l_[i] = l;
-      hessian_d_[i] = diagonal - l * off;
+      hessian_d_[i] = HessianDiagonal(p_, i) - l * off;
     }
     hessian_factorized_ = true;
   }
@@ -445,7 +462,7 @@ class SlopeDualOperator : public QpOperator {
     values.resize(static_cast<Eigen::Index>(active.size()) + (with_nu ? 1 : 0));
     for (size_t a = 0; a < active.size(); ++a) {
       const Row& r = p_.rows[p_.free_rows[active[a]]];
-      values[a] = r.alpha * work_F_[r.j] + r.gamma * work_G_[r.j];
+      values[a] = RowValue(r, work_F_, work_G_);
     }
     if (with_nu) values[values.size() - 1] = work_G_[p_.m - 1];
   }
@@ -462,7 +479,7 @@ class SlopeDualOperator : public QpOperator {
   bool FactorizeChainNewton(const Eigen::VectorXd& d) {
     const int m = p_.m, stride = stride_;
     newton_weight_ = d;
-    const double floor = kReducedNewtonSpread * std::max(d.size() > 0 ? d.minCoeff() : 0.0, std::numeric_limits<double>::min());
+    const double floor = HeavyRowWeight(d);
     light_.resize(num_rows());
     for (int q = 0; q < num_rows(); ++q) light_[q] = d[q] <= floor;
     const int size = stride * (m - 1);
@@ -473,11 +490,10 @@ class SlopeDualOperator : public QpOperator {
     };
     for (int i = 0; i + 1 < m; ++i) {
       const int x = stride * i;
-      // H = D^T diag(n/k) D with (D sigma)_i = sigma_i - sigma_{i-1}.
-      newton_lu_.Add(x, x, p_.n / p_.k[i] + p_.n / p_.k[i + 1]);
+      newton_lu_.Add(x, x, HessianDiagonal(p_, i));
       if (i + 2 < m) {
-        newton_lu_.Add(x, x + stride, -p_.n / p_.k[i + 1]);
-        newton_lu_.Add(x + stride, x, -p_.n / p_.k[i + 1]);
+        newton_lu_.Add(x, x + stride, HessianNext(p_, i));
+        newton_lu_.Add(x + stride, x, HessianNext(p_, i));
       }
       for (int k = 0; k < static_cast<int>(chains_.size()); ++k) {
         const Chain& c = chains_[k];
@@ -513,8 +529,8 @@ class SlopeDualOperator : public QpOperator {
     return std::isfinite(border_schur_) && border_schur_ != 0.0;
   }
 
-  void SolveChainNewton(const Eigen::VectorXd& rhs, const Eigen::VectorXd& row_rhs,
-                        Eigen::VectorXd& dx, Eigen::VectorXd& w, Eigen::VectorXd& dnu) const {
+  void SolveChainNewton(const Eigen::VectorXd& rhs, const Eigen::VectorXd& row_rhs, Eigen::VectorXd& dx,
+                        Eigen::VectorXd& w, Eigen::VectorXd& dnu, Eigen::VectorXd& cdx) const {
     const int m = p_.m, stride = stride_;
     // Light rows (small d, far from their bounds) carry row_rhs = t/d of the slacks' size: in
     // the differenced row equations those would cancel against each other and bury the active
@@ -569,7 +585,6 @@ class SlopeDualOperator : public QpOperator {
     }
     // The light rows' steps from dx: d .* (C dx - row_rhs), whose error is d times that of C dx
     // (small), where w_hat - t would carry the chain values' absolute error.
-    Eigen::VectorXd& cdx = work_cdx_;
     ApplyRows(dx, cdx);
     for (int q = 0; q < num_rows(); ++q) {
       if (light_[q]) w[q] = newton_weight_[q] * (cdx[q] - row_rhs[q]);
@@ -585,8 +600,7 @@ class SlopeDualOperator : public QpOperator {
   // multiply the solve's error by d_q, and it tends to the equality system of the polish.
   // Early on no row is augmented (5 unknowns per value); near the optimum only the active ones.
   bool FactorizeEmbeddedNewton(const Eigen::VectorXd& d) {
-    const double floor = kReducedNewtonSpread *
-        std::max(d.size() > 0 ? d.minCoeff() : 0.0, std::numeric_limits<double>::min());
+    const double floor = HeavyRowWeight(d);
     std::vector<int>& rows = work_rows_;
     rows.clear();
     for (int q = 0; q < num_rows(); ++q) {
@@ -620,8 +634,8 @@ class SlopeDualOperator : public QpOperator {
     return lu_.Factorize();
   }
 
-  void SolveEmbeddedNewton(const Eigen::VectorXd& rhs, const Eigen::VectorXd& row_rhs,
-                           Eigen::VectorXd& dx, Eigen::VectorXd& w, Eigen::VectorXd& dnu) const {
+  void SolveEmbeddedNewton(const Eigen::VectorXd& rhs, const Eigen::VectorXd& row_rhs, Eigen::VectorXd& dx,
+                           Eigen::VectorXd& w, Eigen::VectorXd& dnu, Eigen::VectorXd& cdx) const {
     const int m = p_.m;
     Eigen::VectorXd& b = work_rhs_;
     b.setZero(size_);
@@ -633,8 +647,8 @@ class SlopeDualOperator : public QpOperator {
     lu_.Solve(b);
     dx.resize(m - 1);
     for (int i = 0; i + 1 < m; ++i) dx[i] = b[sigma_[i]];
-    ApplyRows(dx, w);
-    w = reduced_weight_.cwiseProduct(w - row_rhs);  // the augmented rows' entries follow
+    ApplyRows(dx, cdx);
+    w = reduced_weight_.cwiseProduct(cdx - row_rhs);  // the augmented rows' entries follow
     for (size_t a = 0; a < augmented_.size(); ++a) w[augmented_[a]] = b[kappa_[a]];
     dnu.setConstant(num_equalities(), nu_ >= 0 ? b[nu_] : 0.0);
   }
@@ -685,15 +699,13 @@ class SlopeDualOperator : public QpOperator {
   template <typename Emit>
   void ForEachEntry(const std::vector<int>& active, Emit emit) const {
     const int m = p_.m;
-    const double n = p_.n;
     auto sym = [&](int i, int j, double v) {
       emit(i, j, v);
       if (i != j) emit(j, i, v);
     };
     for (int i = 0; i + 1 < m; ++i) {
-      // H = D^T diag(n/k) D with (D sigma)_i = sigma_i - sigma_{i-1}.
-      sym(sigma_[i], sigma_[i], n / p_.k[i] + n / p_.k[i + 1]);
-      if (i + 2 < m) sym(sigma_[i], sigma_[i + 1], -n / p_.k[i + 1]);
+      sym(sigma_[i], sigma_[i], HessianDiagonal(p_, i));
+      if (i + 2 < m) sym(sigma_[i], sigma_[i + 1], HessianNext(p_, i));
       sym(lam_[i], F_[i], 1.0);
       sym(lam_[i], F_[i + 1], -1.0);
       sym(lam_[i], sigma_[i], p_.h[i]);
@@ -801,7 +813,7 @@ class SlopeDualOperator : public QpOperator {
   mutable Eigen::VectorXd work_ctw_;
   double border_diagonal_ = 0.0, border_schur_ = 0.0;
   // Work space of the operator products and the Newton systems (no allocation per iteration).
-  mutable Eigen::VectorXd work_F_, work_G_, work_a_, work_b_, work_rhs_, work_shift_, work_cdx_;
+  mutable Eigen::VectorXd work_F_, work_G_, work_a_, work_b_, work_rhs_, work_shift_;
   Eigen::VectorXd work_equality_rhs_, work_equality_x_;
   // The Schur-complement equality solves.
   bool hessian_factorized_ = false;
@@ -895,7 +907,7 @@ double DualInfeasibility(const Problem& p, const SlopeDualOperator& op, const Ei
   double worst = -std::numeric_limits<double>::infinity();
   for (int q = 0; q < op.num_rows(); ++q) {
     const Row& r = p.rows[p.free_rows[q]];
-    const double v = static_cast<double>(r.alpha * F[r.j] + r.gamma * G[r.j]);
+    const double v = static_cast<double>(RowValue(r, F, G));
     worst = std::max({worst, (-beta + r.lower0) - v, v - (beta + r.upper0)});
   }
   return worst;
@@ -1093,7 +1105,7 @@ Thresholds1D ScoreMatching1DThresholds(const Sample1D& data, Activation activati
   }
   F[p.m - 1] = 0.0; G[0] = 0.0;
   for (const Row& r : p.rows) {
-    const double v = r.alpha * F[r.j] + r.gamma * G[r.j];
+    const double v = RowValue(r, F, G);
     th.beta_max = std::max({th.beta_max, r.lower0 - v, v - r.upper0});
   }
   // beta_min: the smallest beta for which the dual rows can hold at once. F(t_j) is free for
@@ -1991,9 +2003,10 @@ NewtonFormsComparison CompareNewtonForms(const Sample1D& data, Activation activa
   };
   Eigen::VectorXd dx_chain, w_chain, nu_chain, dx_embedded, w_embedded, nu_embedded;
   if (!op.FactorizeChainNewton(d)) return out;
-  op.SolveChainNewton(rhs, row_rhs, dx_chain, w_chain, nu_chain);
+  Eigen::VectorXd cdx;
+  op.SolveChainNewton(rhs, row_rhs, dx_chain, w_chain, nu_chain, cdx);
   if (!op.FactorizeEmbeddedNewton(d)) return out;
-  op.SolveEmbeddedNewton(rhs, row_rhs, dx_embedded, w_embedded, nu_embedded);
+  op.SolveEmbeddedNewton(rhs, row_rhs, dx_embedded, w_embedded, nu_embedded, cdx);
   out.chain_residual = residual(dx_chain, w_chain, nu_chain);
   out.embedded_residual = residual(dx_embedded, w_embedded, nu_embedded);
   out.dx_difference = (dx_chain - dx_embedded).lpNorm<Eigen::Infinity>() / dx_embedded.lpNorm<Eigen::Infinity>();

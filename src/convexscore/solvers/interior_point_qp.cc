@@ -67,8 +67,7 @@ InteriorPointState SolveBoundedQp(QpOperator& op, const Eigen::VectorXd& lower,
   auto direction = [&](const Eigen::VectorXd& rcl, const Eigen::VectorXd& rcu, Direction& dir) {
     t = (rcl - s.dual_lower.cwiseProduct(rpl)).cwiseQuotient(s.slack_lower) -
         (rcu + s.dual_upper.cwiseProduct(rpu)).cwiseQuotient(s.slack_upper);
-    op.SolveNewton(-rd, t.cwiseQuotient(d), dir.dx, w, dir.dnu);
-    op.ApplyRows(dir.dx, cdx);
+    op.SolveNewton(-rd, t.cwiseQuotient(d), dir.dx, w, dir.dnu, cdx);
     dir.dsl.resize(rows);
     dir.dsu.resize(rows);
     dir.dzl.resize(rows);

@@ -41,9 +41,11 @@ class QpOperator {
   // d .* (C dx), multiplying the solve's error by d, while the augmented form yields it directly
   // and tends to the equality-constrained system of the active rows.
   virtual bool FactorizeNewton(const Eigen::VectorXd& d) = 0;
-  // Solves H dx + C^T w + E^T dnu = rhs,  C dx - w ./ d = row_rhs,  E dx = 0.
+  // Solves H dx + C^T w + E^T dnu = rhs,  C dx - w ./ d = row_rhs,  E dx = 0, and returns
+  // C dx as well (the operator forms it to recover w, and the method needs it next).
   virtual void SolveNewton(const Eigen::VectorXd& rhs, const Eigen::VectorXd& row_rhs,
-                           Eigen::VectorXd& dx, Eigen::VectorXd& w, Eigen::VectorXd& dnu) const = 0;
+                           Eigen::VectorXd& dx, Eigen::VectorXd& w, Eigen::VectorXd& dnu,
+                           Eigen::VectorXd& cdx) const = 0;
 };
 
 struct InteriorPointState {
