@@ -478,10 +478,9 @@ class SlopeDualOperator : public QpOperator {
   // multiplier), eliminated by one extra solve.
   bool FactorizeChainNewton(const Eigen::VectorXd& d) {
     const int m = p_.m, stride = stride_;
-    newton_weight_ = d;
+    // d on the light rows, 0 on the heavy ones (as in the embedding).
     const double floor = HeavyRowWeight(d);
-    light_.resize(num_rows());
-    for (int q = 0; q < num_rows(); ++q) light_[q] = d[q] <= floor;
+    reduced_weight_ = (d.array() <= floor).select(d, 0.0);
     const int size = stride * (m - 1);
     newton_lu_.Reset(size, stride, stride);
     auto g = [&](int chain, int link) {
@@ -536,17 +535,12 @@ class SlopeDualOperator : public QpOperator {
     // the differenced row equations those would cancel against each other and bury the active
     // rows' small right-hand sides. So their multipliers are shifted, w = w_hat - t, which moves
     // t to the first block (C^T t, as in a reduced form) and leaves them a zero right-hand side.
-    Eigen::VectorXd& shift = work_shift_;
-    shift.setZero(num_rows());
-    for (int q = 0; q < num_rows(); ++q) {
-      if (light_[q]) shift[q] = newton_weight_[q] * row_rhs[q];
-    }
-    ApplyRowsTransposed(shift, work_ctw_);
+    ApplyRowsTransposed(reduced_weight_.cwiseProduct(row_rhs), work_ctw_);
     Eigen::VectorXd& b = work_rhs_;
     b.setZero(stride * (m - 1));
     auto rr = [&](int chain, int link) {
       const int q = link < m ? chains_[chain].row_at[link] : -1;
-      return q < 0 || light_[q] ? 0.0 : row_rhs[q];
+      return q < 0 || reduced_weight_[q] != 0.0 ? 0.0 : row_rhs[q];
     };
     for (int i = 0; i + 1 < m; ++i) {
       b[stride * i] = rhs[i] + work_ctw_[i];
@@ -587,7 +581,7 @@ class SlopeDualOperator : public QpOperator {
     // (small), where w_hat - t would carry the chain values' absolute error.
     ApplyRows(dx, cdx);
     for (int q = 0; q < num_rows(); ++q) {
-      if (light_[q]) w[q] = newton_weight_[q] * (cdx[q] - row_rhs[q]);
+      if (reduced_weight_[q] != 0.0) w[q] = reduced_weight_[q] * (cdx[q] - row_rhs[q]);
     }
   }
 
@@ -801,19 +795,17 @@ class SlopeDualOperator : public QpOperator {
   Border border_ = Border::kNone;
   int stride_ = 2;  // unknowns per value: dsigma_i and one Y_i per chain
   BandedLU newton_lu_;
-  Eigen::VectorXd newton_weight_;
   Eigen::VectorXd border_column_, border_solution_;
   bool chain_form_ = true;
-  std::vector<char> light_;
   bool newton_layout_ = false;  // the embedding's layout is the Newton system's, for augmented_
   std::vector<int> augmented_;   // the rows in augmented form
   int newton_kl_ = 0, newton_ku_ = 0;
-  Eigen::VectorXd reduced_weight_;  // d on the reduced rows, 0 on the augmented ones
+  Eigen::VectorXd reduced_weight_;  // d on the light rows, 0 on the heavy ones (both forms)
   std::vector<int> work_rows_;
   mutable Eigen::VectorXd work_ctw_;
   double border_diagonal_ = 0.0, border_schur_ = 0.0;
   // Work space of the operator products and the Newton systems (no allocation per iteration).
-  mutable Eigen::VectorXd work_F_, work_G_, work_a_, work_b_, work_rhs_, work_shift_;
+  mutable Eigen::VectorXd work_F_, work_G_, work_a_, work_b_, work_rhs_;
   Eigen::VectorXd work_equality_rhs_, work_equality_x_;
   // The Schur-complement equality solves.
   bool hessian_factorized_ = false;
