@@ -93,6 +93,9 @@ InteriorPointState SolveBoundedQp(QpOperator& op, const Eigen::VectorXd& lower,
   InteriorPointState best;
   double best_merit = std::numeric_limits<double>::infinity();
   int since_best = 0;
+  const bool boosting = options.dual_boost > 1.0;
+  int short_steps = 0;  // consecutive short steps while the rows are violated
+  int stuck = 0;        // iterations since the last progress, at any accuracy
   for (s.iterations = 0; s.iterations < options.max_iterations; ++s.iterations) {
     residuals();
     const double mu = rows > 0 ? (s.slack_lower.dot(s.dual_lower) + s.slack_upper.dot(s.dual_upper)) / (2.0 * rows) : 0.0;
@@ -120,9 +123,12 @@ InteriorPointState SolveBoundedQp(QpOperator& op, const Eigen::VectorXd& lower,
       best_merit = merit;
       best = s;
     }
+    stuck = progress ? 0 : stuck + 1;
     if (progress) {
       since_best = 0;
     } else if (best_merit < 1e-6 && (merit > 100.0 * best_merit || ++since_best > kStallIterations)) {
+      break;
+    } else if (boosting && stuck > 2 * kStallIterations) {
       break;
     }
     d = s.dual_lower.cwiseQuotient(s.slack_lower) + s.dual_upper.cwiseQuotient(s.slack_upper);
@@ -155,6 +161,13 @@ InteriorPointState SolveBoundedQp(QpOperator& op, const Eigen::VectorXd& lower,
     s.slack_upper += step * cor.dsu;
     s.dual_lower += step * cor.dzl;
     s.dual_upper += step * cor.dzu;
+    short_steps = step < 0.3 && s.primal_residual > 1e-6 ? short_steps + 1 : 0;
+    if (boosting && short_steps >= 2) {
+      s.dual_lower *= options.dual_boost;
+      s.dual_upper *= options.dual_boost;
+      short_steps = 0;
+      stuck = 0;  // a boost sets the dual residual back; count from here
+    }
   }
   if (best_merit == std::numeric_limits<double>::infinity()) return s;
   best.iterations = s.iterations;

@@ -65,6 +65,13 @@ struct InteriorPointOptions {
   double complementarity_tolerance = 1e-12;  // mean s*z relative to the bound widths
   double residual_tolerance = 1e-11;         // relative primal/dual residuals
   double step_fraction = 0.995;              // fraction to the boundary
+  // Scale-seeking multipliers (> 1 enables). The method starts with multipliers of 1; when the
+  // optimal ones are many orders of magnitude larger, an infeasible start grows them by a small
+  // factor per iteration, with short steps all along. Two short steps (< 0.3) in a row while the
+  // rows are still violated (primal residual > 1e-6) multiply all multipliers by dual_boost.
+  // Enabled, the method also stops once it makes no progress for a while at any accuracy, so
+  // that the caller can fall back to a run without boosts.
+  double dual_boost = 0.0;
   // Called with each iterate once the residuals are computed; returning true stops the
   // method (the caller has found what it needs, e.g. an exactly solved active set).
   std::function<bool(const InteriorPointState&)> on_iterate;
