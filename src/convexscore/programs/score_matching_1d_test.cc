@@ -571,6 +571,24 @@ TEST(SM1DHardRegimeTest, CreepingMeritCountsAsAStall) {
   EXPECT_GE(r.summary.relative_gap, -1e-12);
 }
 
+// Boosts are capped at four per run. At 1.001 beta_min (n = 500, abs) later boosts, once the
+// scale had been found, repeated every two iterations up to multipliers of 1e75, and the fit fell
+// back to a run without boosts: 168 iterations in all; 32 with the cap.
+TEST(SM1DHardRegimeTest, MultiplierBoostsAreCapped) {
+  const std::vector<double> x = Generate1D("mixture", 500, 1);
+  const Sample1D data = MakeSample1D(x);
+  ScoreMatching1DOptions options;
+  options.activation = Activation::kAbs;
+  options.beta = 1.001 * ScoreMatching1DThresholds(data, Activation::kAbs, false).beta_min;
+  const ScoreMatching1DResult r = FitScoreMatching1D(data, options);
+  ASSERT_EQ(r.summary.status, SolveStatus::kOptimal) << r.summary.message;
+  EXPECT_LE(r.summary.iterations, 80);
+  EXPECT_LE(r.summary.relative_gap, 1e-9);
+  const double scale = std::max(1.0, std::abs(r.summary.objective));
+  EXPECT_NEAR(ScoreMatchingObjective(r.network, x, options.beta), r.summary.objective,
+              1e-8 * scale);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Thresholds.
 

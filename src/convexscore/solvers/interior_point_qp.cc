@@ -95,6 +95,7 @@ InteriorPointState SolveBoundedQp(QpOperator& op, const Eigen::VectorXd& lower,
   int since_best = 0;
   const bool boosting = options.dual_boost > 1.0;
   int short_steps = 0;  // consecutive short steps while the rows are violated
+  int boosts = 0;
   int stuck = 0;        // iterations since the last progress, at any accuracy
   for (s.iterations = 0; s.iterations < options.max_iterations; ++s.iterations) {
     residuals();
@@ -162,7 +163,8 @@ InteriorPointState SolveBoundedQp(QpOperator& op, const Eigen::VectorXd& lower,
     s.dual_lower += step * cor.dzl;
     s.dual_upper += step * cor.dzu;
     short_steps = step < 0.3 && s.primal_residual > 1e-6 ? short_steps + 1 : 0;
-    if (boosting && short_steps >= 2) {
+    if (boosting && short_steps >= 2 && boosts < options.max_dual_boosts) {
+      ++boosts;
       s.dual_lower *= options.dual_boost;
       s.dual_upper *= options.dual_boost;
       short_steps = 0;

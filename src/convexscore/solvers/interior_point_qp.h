@@ -72,6 +72,10 @@ struct InteriorPointOptions {
   // Enabled, the method also stops once it makes no progress for a while at any accuracy, so
   // that the caller can fall back to a run without boosts.
   double dual_boost = 0.0;
+  // At most this many boosts per run. Without a cap, boosts that came after the scale was found
+  // (steps short for another reason) repeated every two iterations: multipliers of 1e75 at
+  // n = 500, 1.001 beta_min, until the run gave up.
+  int max_dual_boosts = 4;
   // Called with each iterate once the residuals are computed; returning true stops the
   // method (the caller has found what it needs, e.g. an exactly solved active set).
   std::function<bool(const InteriorPointState&)> on_iterate;
