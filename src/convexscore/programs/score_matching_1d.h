@@ -15,7 +15,9 @@ struct ScoreMatching1DOptions {
   bool skip = false;            // unpenalized linear skip term V x
   double beta = 0.1;            // weight decay, mean form
   double gap_tolerance = 1e-9;  // stop when duality_gap <= gap_tolerance * max(1, |objective|)
-  int max_iterations = 200;     // interior-point iterations
+  // Interior-point iterations per run: a run with multiplier boosts and, if that one ends without
+  // a certificate, a plain run (docs/theory.md section 6).
+  int max_iterations = 200;
   // With 4000 or more distinct values: start from the optimum of a coarser copy of the data (see
   // docs/theory.md) and confirm it by exact active-set passes before any interior-point solve.
   bool coarse_start = true;
