@@ -27,6 +27,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "convexscore/data/portable_random.h"
 #include "convexscore/solvers/banded_lu.h"
 #include "convexscore/solvers/interior_point_qp.h"
 
@@ -2006,7 +2007,7 @@ NewtonFormsComparison CompareNewtonForms(const Sample1D& data, Activation activa
   NewtonFormsComparison out;
   out.rows = op.num_rows();
   std::mt19937_64 bits(seed);
-  auto uniform = [&]() { return static_cast<double>(bits() >> 11) * 0x1.0p-53; };
+  auto uniform = [&]() { return OpenUniform(bits); };
   Eigen::VectorXd d(out.rows), row_rhs(out.rows), rhs(op.num_variables());
   for (int q = 0; q < out.rows; ++q) {
     d[q] = std::exp(uniform() * std::log(spread));
@@ -2052,7 +2053,7 @@ EqualitySolvesComparison CompareEqualitySolves(const Sample1D& data, Activation 
   const Problem p = BuildProblem(data, activation, skip);
   SlopeDualOperator op(p);
   std::mt19937_64 bits(seed);
-  auto uniform = [&]() { return static_cast<double>(bits() >> 11) * 0x1.0p-53; };
+  auto uniform = [&]() { return OpenUniform(bits); };
   // One free row per value, at `count` distinct values.
   std::vector<int> by_value(p.m, -1);
   for (int q = 0; q < op.num_rows(); ++q) {
