@@ -209,8 +209,9 @@ double HeavyRowWeight(const Eigen::VectorXd& d) {
 // At n = 1e4 (beta = 2 beta_min, abs with skip) its solutions matched the embedding's to 1e-12 up
 // to spreads of 1e16, to 1e-9 at 1e21, and not at all by 1e25. 1e12 until the multiplier boosts
 // came; with them, the spread passes 1e12 earlier (with the complementarity near 1e-2), and 1e16
-// took the hard cases at n = 1e4 from 209 to 165 ms (ReLU) with the same iterations, and 68
-// cases from n = 100 to 1e4 to the same statuses and units within 1%.
+// took the hard cases at n = 1e4 from 237 to 163 ms (ReLU) and 228 to 193 ms (abs), medians of 3
+// with the same iterations, and kept 68 cases from n = 100 to 1e4 at the same statuses and units
+// within 1%.
 constexpr double kChainFormSpread = 1e16;
 // Equality solves with at most this many rows go through the Schur complement on H (O(k m))
 // rather than the banded embedding (about 400 m flops); they cross near 40 rows.
