@@ -435,13 +435,8 @@ class RestrictedProgram {
     return steps;
   }
 
-  // Gradient, Hessian and inverse Hessian of block b's barrier terms at w. The sector terms
-  // (mu / c^2) a a^T reach 1e14 and more for a narrow sector while the norm's term along w is
-  // near beta mu / (t q); the two differ by more than the double precision, so the inverse of the
-  // summed matrix can come out singular or indefinite. It is formed instead from the pieces,
-  // none of which cancels: for 2 x 2 matrices adj(P + sum d_k a_k a_k^T) = adj(P) + sum d_k
-  // a_k' a_k'^T (a' the normal a turned by a right angle) and det = det P + sum d_k a_k^T adj(P)
-  // a_k + d_1 d_2 cross(a_1, a_2)^2, every term non-negative.
+  // Gradient, Hessian and inverse Hessian of block b's barrier terms at w (the inverse from the
+  // pieces: InverseOfNormPlusEdges).
   void BlockDerivatives(int b, const Eigen::Vector2d& w, double beta, double mu, Eigen::Vector2d& g,
                         Eigen::Matrix2d& h, Eigen::Matrix2d& inverse) const {
     const double s = w.norm(), q = std::hypot(mu, beta * s), t = (mu + q) / beta;
@@ -451,28 +446,19 @@ class RestrictedProgram {
     const Eigen::Vector2d radial = s > 0 ? Eigen::Vector2d(w / s) : Eigen::Vector2d(1.0, 0.0);
     const Eigen::Vector2d turned(radial[1], -radial[0]);
     h = across * turned * turned.transpose() + along * radial * radial.transpose();
-    Eigen::Matrix2d adjugate = along * turned * turned.transpose() + across * radial * radial.transpose();
-    double determinant = along * across;
+    std::vector<Eigen::Vector2d> normals;
+    std::vector<double> weights;
     if (b < static_cast<int>(blocks_.size())) {
-      const Eigen::Matrix2d adjugate_of_norm = adjugate;
-      const int edges = half_plane_[b] ? 1 : 2;
-      double weight[2] = {0.0, 0.0};
-      for (int k = 0; k < edges; ++k) {
+      for (int k = 0; k < (half_plane_[b] ? 1 : 2); ++k) {
         const Eigen::Vector2d a = normals_.col(2 * b + k);
         const double c = a.dot(w);
-        weight[k] = mu / (c * c);
         g -= (mu / c) * a;
-        h += weight[k] * a * a.transpose();
-        const Eigen::Vector2d a_turned(a[1], -a[0]);
-        adjugate += weight[k] * a_turned * a_turned.transpose();
-        determinant += weight[k] * a.dot(adjugate_of_norm * a);
-      }
-      if (edges == 2) {
-        const double cross = Cross(normals_.col(2 * b), normals_.col(2 * b + 1));
-        determinant += weight[0] * weight[1] * cross * cross;
+        h += (mu / (c * c)) * a * a.transpose();
+        normals.push_back(a);
+        weights.push_back(mu / (c * c));
       }
     }
-    inverse = adjugate / determinant;
+    inverse = InverseOfNormPlusEdges(radial, along, across, normals, weights);
   }
 
   // The barrier objective at v with residual r = F v - y (+infinity outside the open sectors).
@@ -596,6 +582,34 @@ void PruneInactive(const PlanarAtoms& atoms, const Eigen::VectorXd& y, double be
 }
 
 }  // namespace
+
+// For 2 x 2 matrices the adjugate is linear, adj(a a^T) = a' a'^T with a' = (a_1, -a_0), and
+// det(A + B) = det A + det B + tr(adj(A) B); with A the norm's part and B the edge terms every
+// term of both sums is a non-negative multiple of a positive semi-definite matrix or number.
+Eigen::Matrix2d InverseOfNormPlusEdges(const Eigen::Vector2d& radial, double along, double across,
+                                       const std::vector<Eigen::Vector2d>& normals,
+                                       const std::vector<double>& weights) {
+  const Eigen::Vector2d turned(radial[1], -radial[0]);
+  const Eigen::Matrix2d adjugate_of_norm =
+      along * turned * turned.transpose() + across * radial * radial.transpose();
+  Eigen::Matrix2d adjugate = adjugate_of_norm;
+  double determinant = along * across;
+  for (std::size_t k = 0; k < normals.size(); ++k) {
+    const Eigen::Vector2d& a = normals[k];
+    const Eigen::Vector2d a_turned(a[1], -a[0]);
+    adjugate += weights[k] * a_turned * a_turned.transpose();
+    determinant += weights[k] * a.dot(adjugate_of_norm * a);
+  }
+  if (normals.size() == 2) {
+    // The normals of a narrow sector are nearly opposite: their cross product is small against
+    // its two products, so it is formed with fused multiply-adds (Kahan's 2 x 2 determinant).
+    const Eigen::Vector2d &a = normals[0], &b = normals[1];
+    const double product = a[1] * b[0];
+    const double cross = std::fma(a[0], b[1], -product) + std::fma(-a[1], b[0], product);
+    determinant += weights[0] * weights[1] * cross * cross;
+  }
+  return adjugate / determinant;
+}
 
 void SolvePlanarAtoms(const PlanarAtoms& atoms, const Eigen::VectorXd& y, double beta,
                       double tolerance, int max_steps, PlanarAtomPoint& point) {

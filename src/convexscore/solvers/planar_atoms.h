@@ -83,6 +83,17 @@ class PlanarAtoms {
 // |u . F_a^T lambda| over the arc). Exact (no optimisation), so it certifies dual feasibility.
 double PlanarWorstDualNorm(const PlanarAtoms& atoms, const Eigen::VectorXd& lambda);
 
+// The inverse of the symmetric 2 x 2 matrix along r r^T + across r' r'^T + sum_k weights[k]
+// normals[k] normals[k]^T (r a unit vector, r' = r turned by a right angle, along and across
+// positive, weights non-negative, one or two normals): a block Hessian of the barrier method in
+// SolvePlanarAtoms. The edge terms of a narrow sector can exceed the curvature along r by more
+// than the double precision, and then the inverse of the summed matrix is singular or
+// indefinite; this one is formed from the pieces' adjugates and determinant, where no term
+// cancels (docs/theory.md, "Planar atoms").
+Eigen::Matrix2d InverseOfNormPlusEdges(const Eigen::Vector2d& radial, double along, double across,
+                                       const std::vector<Eigen::Vector2d>& normals,
+                                       const std::vector<double>& weights);
+
 // A point of the atom program and its certificate: the free constant is eliminated (residuals
 // are centred).
 struct PlanarAtomPoint {

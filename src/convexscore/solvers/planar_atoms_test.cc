@@ -176,6 +176,60 @@ TEST(PlanarAtomsSolve, CertifiesClusteredSmallNoiseCopies) {
   EXPECT_LE(check.gap, 1e-9 * std::abs(check.primal_objective));
 }
 
+// A sector 1e-10 rad wide around the direction phi, w on its bisector, d = mu / (a . w)^2 ~ 4e18:
+// the Hessian's entries are near 4e18 and its determinant near 3e17, far below the rounding of
+// the entries' products in double (about 2e21), so inverting the summed matrix gives a wrong
+// matrix. The reference inverse is computed from the same double inputs in quadruple precision
+// (113-bit significand: the products' rounding is then about 1e3, against 3e17).
+TEST(PlanarAtomsBarrier, InvertsANarrowSectorsHessianFromItsPieces) {
+  const double phi = 0.7, width = 1e-10, along = 1e-2, across = 3e-2, mu = 0.1, radius = 3.0;
+  const double s = std::sin(width / 2), c = std::cos(width / 2);
+  const Eigen::Vector2d radial(std::cos(phi), std::sin(phi)), turned(radial[1], -radial[0]);
+  // Inward normals of the edges phi -+ width / 2.
+  const std::vector<Eigen::Vector2d> normals = {s * radial - c * turned, s * radial + c * turned};
+  const double d = mu / std::pow(normals[0].dot(radius * radial), 2);
+  const std::vector<double> weights = {d, d};
+  using Quad = __float128;
+  Quad h00 = Quad(along) * radial[0] * radial[0] + Quad(across) * turned[0] * turned[0];
+  Quad h01 = Quad(along) * radial[0] * radial[1] + Quad(across) * turned[0] * turned[1];
+  Quad h11 = Quad(along) * radial[1] * radial[1] + Quad(across) * turned[1] * turned[1];
+  for (int k = 0; k < 2; ++k) {
+    h00 += Quad(weights[k]) * normals[k][0] * normals[k][0];
+    h01 += Quad(weights[k]) * normals[k][0] * normals[k][1];
+    h11 += Quad(weights[k]) * normals[k][1] * normals[k][1];
+  }
+  const Quad det = h00 * h11 - h01 * h01;
+  Eigen::Matrix2d exact;
+  exact << static_cast<double>(h11 / det), static_cast<double>(-h01 / det),
+      static_cast<double>(-h01 / det), static_cast<double>(h00 / det);
+  const Eigen::Matrix2d inverse = InverseOfNormPlusEdges(radial, along, across, normals, weights);
+  EXPECT_LE((inverse - exact).norm(), 1e-12 * exact.norm());
+  // Along w the inverse is about 1 / (along + 2 mu / radius^2).
+  EXPECT_NEAR(radial.dot(inverse * radial) * (along + 2 * mu / (radius * radius)), 1.0, 1e-6);
+  // The case really is beyond the summed matrix in double: its inverse is far off.
+  Eigen::Matrix2d summed = along * radial * radial.transpose() + across * turned * turned.transpose();
+  for (int k = 0; k < 2; ++k) summed += weights[k] * normals[k] * normals[k].transpose();
+  const Eigen::Matrix2d naive = summed.inverse();
+  EXPECT_FALSE((naive - exact).norm() <= 1e-3 * exact.norm());
+}
+
+// A half-plane (one edge) and a wide sector: the inverse times the summed matrix is the
+// identity (well-conditioned cases, where both ways agree).
+TEST(PlanarAtomsBarrier, InverseOfWellConditionedBlocksIsTheMatrixInverse) {
+  const Eigen::Vector2d radial = Eigen::Vector2d(0.6, 0.8), turned(radial[1], -radial[0]);
+  const std::vector<std::vector<Eigen::Vector2d>> cases = {
+      {Eigen::Vector2d(-0.8, 0.6)},
+      {Eigen::Vector2d(0.28, 0.96), Eigen::Vector2d(0.96, -0.28)}};
+  for (const auto& normals : cases) {
+    const std::vector<double> weights(normals.size(), 2.5);
+    Eigen::Matrix2d summed = 0.3 * radial * radial.transpose() + 1.7 * turned * turned.transpose();
+    for (std::size_t k = 0; k < normals.size(); ++k)
+      summed += weights[k] * normals[k] * normals[k].transpose();
+    const Eigen::Matrix2d inverse = InverseOfNormPlusEdges(radial, 0.3, 1.7, normals, weights);
+    EXPECT_LE((inverse * summed - Eigen::Matrix2d::Identity()).norm(), 1e-14);
+  }
+}
+
 TEST(PlanarAtomsSolve, RejectsDataThatIsNotPlanar) {
   EXPECT_THROW(PlanarAtoms(Eigen::MatrixXd::Zero(4, 3), Activation::kRelu), Error);
   Eigen::MatrixXd x = Eigen::MatrixXd::Zero(4, 2);
