@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -91,8 +92,8 @@ double PlanarWorstDualNorm(const PlanarAtoms& atoms, const Eigen::VectorXd& lamb
 // indefinite; this one is formed from the pieces' adjugates and determinant, where no term
 // cancels (docs/theory.md, "Planar atoms").
 Eigen::Matrix2d InverseOfNormPlusEdges(const Eigen::Vector2d& radial, double along, double across,
-                                       const std::vector<Eigen::Vector2d>& normals,
-                                       const std::vector<double>& weights);
+                                       std::span<const Eigen::Vector2d> normals,
+                                       std::span<const double> weights);
 
 // A point of the atom program and its certificate: the free constant is eliminated (residuals
 // are centred).
