@@ -1095,7 +1095,10 @@ std::optional<ConeGroupLassoSolution> SolvePlanar(const ConeGroupLassoProblem& p
     if (PolishAndKeepBest(problem, options, blocks, 1e-9, &atoms, pos, neg, out, best_cert,
                           have_cert))
       break;
-    tolerance = std::max(tolerance * 1e-2, 1e-15);
+    // A tighter atom tolerance only when this one was reached: a round that ended on its
+    // budget continues towards the same one (tightening regardless asked for 1e-14 after four
+    // budget-limited rounds, which rounding then stalled on).
+    if (point.relative_gap() <= tolerance) tolerance = std::max(tolerance * 1e-2, 1e-15);
     if (point.iterations >= options.max_iterations) break;
   }
   out.certificate = have_cert ? best_cert : EvaluateWith(problem, out.positive, out.negative, &atoms);

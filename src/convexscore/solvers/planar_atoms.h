@@ -18,6 +18,8 @@
 // sector, then shrink), so no augmented Lagrangian is needed.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <span>
 #include <utility>
@@ -84,16 +86,18 @@ class PlanarAtoms {
 // |u . F_a^T lambda| over the arc). Exact (no optimisation), so it certifies dual feasibility.
 double PlanarWorstDualNorm(const PlanarAtoms& atoms, const Eigen::VectorXd& lambda);
 
-// The inverse of the symmetric 2 x 2 matrix along r r^T + across r' r'^T + sum_k weights[k]
-// normals[k] normals[k]^T (r a unit vector, r' = r turned by a right angle, along and across
-// positive, weights non-negative, one or two normals): a block Hessian of the barrier method in
-// SolvePlanarAtoms. The edge terms of a narrow sector can exceed the curvature along r by more
-// than the double precision, and then the inverse of the summed matrix is singular or
-// indefinite; this one is formed from the pieces' adjugates and determinant, where no term
-// cancels (docs/theory.md, "Planar atoms").
-Eigen::Matrix2d InverseOfNormPlusEdges(const Eigen::Vector2d& radial, double along, double across,
-                                       std::span<const Eigen::Vector2d> normals,
-                                       std::span<const double> weights);
+// A factor C with C C^T the inverse of the symmetric 2 x 2 matrix along r r^T + across r' r'^T +
+// sum_k weights[k] normals[k] normals[k]^T (r a unit vector, r' = r turned by a right angle,
+// along and across positive, weights non-negative, one or two normals): a block Hessian of the
+// barrier method in SolvePlanarAtoms, whose Newton systems use the factor (one symmetric rank
+// update instead of a general product). The edge terms of a narrow sector can exceed the
+// curvature along r by more than the double precision, and then the inverse of the summed matrix
+// is singular or indefinite; this one is formed from the pieces' adjugates and determinant,
+// where no term cancels (docs/theory.md, "Planar atoms").
+Eigen::Matrix2d FactorOfInverseOfNormPlusEdges(const Eigen::Vector2d& radial, double along,
+                                               double across,
+                                               std::span<const Eigen::Vector2d> normals,
+                                               std::span<const double> weights);
 
 // A point of the atom program and its certificate: the free constant is eliminated (residuals
 // are centred).
@@ -104,6 +108,8 @@ struct PlanarAtomPoint {
   std::vector<std::pair<int, int>> working;  // (atom, sign) blocks of the column generation
   double primal = 0.0, dual = 0.0;  // gap = primal - dual, dual from the centred scaled residual
   int iterations = 0;  // descent sweeps and Newton steps
+
+  double relative_gap() const { return (primal - dual) / std::max(1.0, std::abs(primal)); }
 };
 
 // Column generation on the atom program with target y and weight beta, from `point` (updated in

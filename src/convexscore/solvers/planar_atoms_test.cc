@@ -202,7 +202,8 @@ TEST(PlanarAtomsBarrier, InvertsANarrowSectorsHessianFromItsPieces) {
   Eigen::Matrix2d exact;
   exact << static_cast<double>(h11 / det), static_cast<double>(-h01 / det),
       static_cast<double>(-h01 / det), static_cast<double>(h00 / det);
-  const Eigen::Matrix2d inverse = InverseOfNormPlusEdges(radial, along, across, normals, weights);
+  const Eigen::Matrix2d factor = FactorOfInverseOfNormPlusEdges(radial, along, across, normals, weights);
+  const Eigen::Matrix2d inverse = factor * factor.transpose();
   EXPECT_LE((inverse - exact).norm(), 1e-12 * exact.norm());
   // Along w the inverse is about 1 / (along + 2 mu / radius^2).
   EXPECT_NEAR(radial.dot(inverse * radial) * (along + 2 * mu / (radius * radius)), 1.0, 1e-6);
@@ -225,7 +226,8 @@ TEST(PlanarAtomsBarrier, InverseOfWellConditionedBlocksIsTheMatrixInverse) {
     Eigen::Matrix2d summed = 0.3 * radial * radial.transpose() + 1.7 * turned * turned.transpose();
     for (std::size_t k = 0; k < normals.size(); ++k)
       summed += weights[k] * normals[k] * normals[k].transpose();
-    const Eigen::Matrix2d inverse = InverseOfNormPlusEdges(radial, 0.3, 1.7, normals, weights);
+    const Eigen::Matrix2d factor = FactorOfInverseOfNormPlusEdges(radial, 0.3, 1.7, normals, weights);
+    const Eigen::Matrix2d inverse = factor * factor.transpose();
     EXPECT_LE((inverse * summed - Eigen::Matrix2d::Identity()).norm(), 1e-14);
   }
 }
