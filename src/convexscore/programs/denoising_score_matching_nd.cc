@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
+#include <mutex>
+#include <thread>
 #include <optional>
 #include <cmath>
 #include <sstream>
@@ -44,13 +46,17 @@ std::string Gigabytes(std::int64_t bytes) {
   return FormatDouble(static_cast<double>(bytes) / double(1 << 30), 3) + " GiB";
 }
 
-void CheckBudget(int noisy_inputs, int dimension, const DenoisingScoreMatchingNDOptions& options) {
+// `sets`: how many pattern sets of this size are held at once (levels fitted side by side).
+void CheckBudget(int noisy_inputs, int dimension, const DenoisingScoreMatchingNDOptions& options,
+                 int sets = 1) {
   const PatternBudget budget = DenoisingPatternBudget(noisy_inputs, dimension, options);
-  if (budget.bytes > options.memory_budget_bytes) {
+  const std::int64_t bytes = budget.bytes * sets;
+  if (bytes > options.memory_budget_bytes) {
     throw Error("pattern budget exceeded: " + std::string(budget.exact ? "up to " : "") +
                 std::to_string(budget.patterns) + (budget.exact ? " exact" : " sampled") +
                 " patterns of " + std::to_string(noisy_inputs) + " noisy inputs in dimension " +
-                std::to_string(dimension) + " would need about " + Gigabytes(budget.bytes) +
+                std::to_string(dimension) + (sets > 1 ? ", " + std::to_string(sets) + " levels at once," : "") +
+                " would need about " + Gigabytes(bytes) +
                 ", over the limit of " + Gigabytes(options.memory_budget_bytes) +
                 " (use fewer points or copies, or sampled patterns)");
   }
@@ -124,44 +130,37 @@ ConeGroupLassoProblem DenoisingScoreMatchingNDProblem(const DenoisingDataND& dat
   return problem;  // g = 0: DSM has no trace term
 }
 
-DenoisingScoreMatchingNDResult FitDenoisingScoreMatchingND(
-    const DenoisingDataND& data, const DenoisingScoreMatchingNDOptions& options,
-    const PatternSet* patterns, const DenoisingScoreMatchingNDResult* warm_start) {
-  ValidateData(data);
-  ValidateBeta(options.beta);
-  const auto start = std::chrono::steady_clock::now();
-  const int d = static_cast<int>(data.inputs.cols());
-  std::optional<PatternSet> own;
-  if (patterns == nullptr) {
-    own.emplace(DenoisingScoreMatchingNDPatterns(data.inputs, options));
-    patterns = &*own;
-  } else if (patterns->points() != data.inputs.rows()) {
-    throw Error("the patterns are over " + std::to_string(patterns->points()) +
-                " points but there are " + std::to_string(data.inputs.rows()) + " noisy inputs");
-  }
+namespace {
+
+// One coordinate's exact fit: its convex program solved, and the scalar network it rebuilds.
+void FitCoordinate(const DenoisingDataND& data, const PatternSet& patterns,
+                   const DenoisingScoreMatchingNDOptions& options, int coordinate,
+                   const ConeGroupLassoSolution* warm, ConeGroupLassoSolution& solution,
+                   ScalarNetworkND& network) {
+  const ConeGroupLassoProblem problem =
+      DenoisingScoreMatchingNDProblem(data, patterns, options.activation, coordinate, options.beta);
+  solution = SolveConeGroupLasso(problem, options.solver, warm);
+  network = ReconstructCoordinate(data.inputs, patterns, options.activation, solution);
+}
+
+// The fit from its coordinates' solutions and networks: the summed summary, the assembled
+// network and the second certificate (all but the seconds).
+DenoisingScoreMatchingNDResult AssembleFit(const DenoisingDataND& data, const PatternSet& patterns,
+                                           const DenoisingScoreMatchingNDOptions& options,
+                                           std::vector<ConeGroupLassoSolution> solutions,
+                                           const std::vector<ScalarNetworkND>& networks) {
   DenoisingScoreMatchingNDResult result;
-  result.patterns = patterns->size();
-  result.pattern_method = patterns->method;
-  if (patterns->method == PatternMethod::kSampled) {
-    result.pattern_seed = patterns->seed;
-    result.sampled_directions = patterns->sampled_directions;
+  result.patterns = patterns.size();
+  result.pattern_method = patterns.method;
+  if (patterns.method == PatternMethod::kSampled) {
+    result.pattern_seed = patterns.seed;
+    result.sampled_directions = patterns.sampled_directions;
   }
   result.summary.status = SolveStatus::kOptimal;
   result.summary.polished = true;
-  std::vector<ScalarNetworkND> networks(d);
-  result.coordinates.resize(d);
-  ParallelFor(d, options.threads, [&](int c) {
-    const ConeGroupLassoProblem problem =
-        DenoisingScoreMatchingNDProblem(data, *patterns, options.activation, c, options.beta);
-    const ConeGroupLassoSolution* warm =
-        warm_start != nullptr && static_cast<int>(warm_start->coordinates.size()) == d
-            ? &warm_start->coordinates[c]
-            : nullptr;
-    result.coordinates[c] = SolveConeGroupLasso(problem, options.solver, warm);
-    networks[c] =
-        ReconstructCoordinate(data.inputs, *patterns, options.activation, result.coordinates[c]);
-  });
-  for (int c = 0; c < d; ++c) Accumulate(result.summary, result.coordinates[c].summary, c);
+  result.coordinates = std::move(solutions);
+  for (int c = 0; c < static_cast<int>(result.coordinates.size()); ++c)
+    Accumulate(result.summary, result.coordinates[c].summary, c);
   result.network = AssemblePerCoordinate(networks);
   result.active_neurons = result.network.neurons();
   result.network_objective = DenoisingScoreMatchingObjective(result.network, data.inputs,
@@ -179,8 +178,42 @@ DenoisingScoreMatchingNDResult FitDenoisingScoreMatchingND(
                              " differs from the convex value " +
                              FormatDouble(result.summary.objective, 12);
   }
-  result.summary.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+DenoisingScoreMatchingNDResult FitDenoisingScoreMatchingND(
+    const DenoisingDataND& data, const DenoisingScoreMatchingNDOptions& options,
+    const PatternSet* patterns, const DenoisingScoreMatchingNDResult* warm_start) {
+  ValidateData(data);
+  ValidateBeta(options.beta);
+  const auto start = std::chrono::steady_clock::now();
+  const int d = static_cast<int>(data.inputs.cols());
+  std::optional<PatternSet> own;
+  if (patterns == nullptr) {
+    own.emplace(DenoisingScoreMatchingNDPatterns(data.inputs, options));
+    patterns = &*own;
+  } else if (patterns->points() != data.inputs.rows()) {
+    throw Error("the patterns are over " + std::to_string(patterns->points()) +
+                " points but there are " + std::to_string(data.inputs.rows()) + " noisy inputs");
+  }
+  std::vector<ConeGroupLassoSolution> solutions(d);
+  std::vector<ScalarNetworkND> networks(d);
+  ParallelFor(d, options.threads, [&](int c) {
+    const ConeGroupLassoSolution* warm =
+        warm_start != nullptr && static_cast<int>(warm_start->coordinates.size()) == d
+            ? &warm_start->coordinates[c]
+            : nullptr;
+    FitCoordinate(data, *patterns, options, c, warm, solutions[c], networks[c]);
+  });
+  DenoisingScoreMatchingNDResult result =
+      AssembleFit(data, *patterns, options, std::move(solutions), networks);
+  result.summary.seconds = SecondsSince(start);
   return result;
 }
 
@@ -217,8 +250,11 @@ void CheckDenoisingLevelsND(const Eigen::Ref<const Eigen::MatrixXd>& x,
     throw Error("too many noisy inputs: " + std::to_string(n) + " points x " +
                 std::to_string(copies) + " copies");
   }
-  // Every level has n * copies noisy inputs: one budget check covers them all.
-  CheckBudget(n * copies, d, options);
+  // Every level has n * copies noisy inputs: one budget check covers them all, with as many
+  // pattern sets as levels can be in progress at once (one per thread; FitDenoisingLevelsND).
+  const int threads = options.threads > 0 ? options.threads
+                                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  CheckBudget(n * copies, d, options, std::min(threads, static_cast<int>(sigmas.size())));
 }
 
 std::vector<DenoisingLevelND> FitDenoisingLevelsND(const Eigen::Ref<const Eigen::MatrixXd>& x,
@@ -226,16 +262,69 @@ std::vector<DenoisingLevelND> FitDenoisingLevelsND(const Eigen::Ref<const Eigen:
                                                    std::uint64_t noise_seed,
                                                    const DenoisingScoreMatchingNDOptions& options) {
   CheckDenoisingLevelsND(x, sigmas, copies, options);
-  return FitEachNoiseLevel<DenoisingLevelND>(
-      x, sigmas, copies, noise_seed,
-      [&](DenoisingLevelND& level, const DenoisingDataND& noisy, const auto& /*previous*/) {
-        level.result = FitDenoisingScoreMatchingND(noisy, options);
-        if (!std::isfinite(level.result.summary.objective) ||
-            !std::isfinite(level.result.network_objective)) {
-          throw Error("the solver failed at sigma " + FormatDouble(level.sigma) + " (status " +
-                      std::string(StatusName(level.result.summary.status)) + ")");
-        }
-      });
+  const Eigen::MatrixXd points = x;
+  const int num_levels = static_cast<int>(sigmas.size()), d = static_cast<int>(x.cols());
+  std::vector<DenoisingLevelND> levels(num_levels);
+  std::vector<DenoisingDataND> noisy;
+  for (int l = 0; l < num_levels; ++l) {
+    levels[l].sigma = sigmas[l];
+    levels[l].copies = copies;
+    levels[l].noise_seed = noise_seed + l;
+    noisy.push_back(MakeDenoisingDataND(points, sigmas[l], copies, levels[l].noise_seed));
+  }
+  // Every (level, coordinate) program is one task, the smallest sigma's first (sigmas decrease,
+  // and the smallest take longest), so that the threads stay busy to the end: run level by
+  // level, the two coordinates of the 80-point spiral's sigma 0.01 left a core idle for 5 s.
+  // A level's patterns are enumerated by its first task and freed after its last, so at most
+  // one pattern set per thread is held at a time.
+  struct LevelWork {
+    std::mutex mutex;
+    std::optional<PatternSet> patterns;
+    double pattern_seconds = 0.0;
+    int remaining = 0;
+    std::vector<ConeGroupLassoSolution> solutions;
+    std::vector<ScalarNetworkND> networks;
+    std::vector<double> seconds;
+    std::optional<DenoisingScoreMatchingNDResult> result;
+  };
+  std::vector<LevelWork> work(num_levels);
+  for (LevelWork& w : work) {
+    w.remaining = d;
+    w.solutions.resize(d);
+    w.networks.resize(d);
+    w.seconds.assign(d, 0.0);
+  }
+  ParallelFor(num_levels * d, options.threads, [&](int task) {
+    const int l = num_levels - 1 - task / d, c = task % d;
+    LevelWork& w = work[l];
+    {
+      const std::lock_guard<std::mutex> lock(w.mutex);
+      if (!w.patterns) {
+        const auto start = std::chrono::steady_clock::now();
+        w.patterns.emplace(DenoisingScoreMatchingNDPatterns(noisy[l].inputs, options));
+        w.pattern_seconds = SecondsSince(start);
+      }
+    }
+    const auto start = std::chrono::steady_clock::now();
+    FitCoordinate(noisy[l], *w.patterns, options, c, nullptr, w.solutions[c], w.networks[c]);
+    w.seconds[c] = SecondsSince(start);
+    const std::lock_guard<std::mutex> lock(w.mutex);
+    if (--w.remaining > 0) return;
+    w.result = AssembleFit(noisy[l], *w.patterns, options, std::move(w.solutions), w.networks);
+    w.patterns.reset();
+  });
+  for (int l = 0; l < num_levels; ++l) {
+    DenoisingScoreMatchingNDResult& result = *work[l].result;
+    // The level's own time: its enumeration and its coordinates side by side (the longest).
+    result.summary.seconds =
+        work[l].pattern_seconds + *std::max_element(work[l].seconds.begin(), work[l].seconds.end());
+    if (!std::isfinite(result.summary.objective) || !std::isfinite(result.network_objective)) {
+      throw Error("the solver failed at sigma " + FormatDouble(sigmas[l]) + " (status " +
+                  std::string(StatusName(result.summary.status)) + ")");
+    }
+    levels[l].result = std::move(result);
+  }
+  return levels;
 }
 
 }  // namespace convexscore

@@ -147,9 +147,10 @@ std::vector<Level> FitEachNoiseLevel(const Eigen::Ref<const Eigen::MatrixXd>& x,
 // One fit per sigma (positive, strictly decreasing: CheckNoiseLevels), the noise of level l
 // drawn with seed noise_seed + l (MakeDenoisingDataND). No warm start across levels: each has
 // its own noisy inputs, hence its own patterns, so a previous solution is not a point of the
-// next problem. Every check (CheckDenoisingLevelsND) runs before the first solve. A level that
-// is not certified is returned as it is (the caller reports it); one whose objective is not
-// finite throws Error.
+// next problem. Every check (CheckDenoisingLevelsND) runs before the first solve. The
+// (level, coordinate) programs share one pool of options.threads threads, the smallest sigma's
+// first; the models do not depend on the number of threads. A level that is not certified is
+// returned as it is (the caller reports it); one whose objective is not finite throws Error.
 std::vector<DenoisingLevelND> FitDenoisingLevelsND(const Eigen::Ref<const Eigen::MatrixXd>& x,
                                                    std::span<const double> sigmas, int copies,
                                                    std::uint64_t noise_seed,

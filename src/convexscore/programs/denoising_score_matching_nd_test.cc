@@ -229,6 +229,35 @@ TEST(DsmNDLevels, OneFitPerSigmaWithItsOwnNoise) {
   }
 }
 
+// The levels' coordinates are tasks on one pool, the smallest sigma's first; each task is the
+// same computation on any thread, so every level is identical for 1, 2 and 3 threads, and the
+// same as a fit of that level alone.
+TEST(DsmNDLevels, LevelsOnSeveralThreadsGiveTheSameModels) {
+  const Eigen::MatrixXd x = CleanPoints(6, 2, 29);
+  DenoisingScoreMatchingNDOptions options;
+  options.beta = 0.3;
+  const std::vector<double> sigmas = {0.8, 0.4, 0.2};
+  options.threads = 1;
+  const std::vector<DenoisingLevelND> one = FitDenoisingLevelsND(x, sigmas, 2, 7, options);
+  ASSERT_EQ(one.size(), sigmas.size());
+  for (int threads : {2, 3}) {
+    options.threads = threads;
+    const std::vector<DenoisingLevelND> many = FitDenoisingLevelsND(x, sigmas, 2, 7, options);
+    ASSERT_EQ(many.size(), one.size());
+    for (std::size_t l = 0; l < one.size(); ++l) {
+      EXPECT_EQ(many[l].result.summary.objective, one[l].result.summary.objective) << l;
+      EXPECT_EQ(many[l].result.network_objective, one[l].result.network_objective) << l;
+      EXPECT_TRUE(many[l].result.network.w == one[l].result.network.w) << l;
+      EXPECT_TRUE(many[l].result.network.a == one[l].result.network.a) << l;
+    }
+  }
+  const DenoisingScoreMatchingNDResult alone =
+      FitDenoisingScoreMatchingND(MakeDenoisingDataND(x, sigmas[1], 2, 8), options);
+  EXPECT_EQ(alone.summary.objective, one[1].result.summary.objective);
+  EXPECT_EQ(alone.network_objective, one[1].result.network_objective);
+  EXPECT_EQ(StatusName(alone.summary.status), StatusName(one[1].result.summary.status));
+}
+
 // The 10-point spiral of the benchmark (BM_SpiralFiveLevels) at sigma 0.5: the planar path's
 // atom solve stopped on rounding above its tolerance, and while the tolerance was kept after
 // such a stop (not only after a round that ran out of budget) every round repeated it and the
