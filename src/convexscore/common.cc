@@ -29,10 +29,13 @@ std::string_view StatusName(SolveStatus status) {
   return "unknown";
 }
 
+int ResolveThreads(int threads) {
+  return threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 void ParallelFor(int count, int threads, const std::function<void(int)>& body) {
   if (count <= 0) return;
-  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  const int workers = std::min(threads, count);
+  const int workers = std::min(ResolveThreads(threads), count);
   std::atomic<int> next{0};
   std::exception_ptr failure;
   std::mutex failure_mutex;

@@ -42,6 +42,10 @@ struct SolveSummary {
   std::string message;           // one line; for kUnbounded it names beta_min
 };
 
+// The number of threads that `threads` asks for: itself when positive, else one per core (at
+// least one).
+int ResolveThreads(int threads);
+
 // Runs body(0) .. body(count - 1), on up to `threads` threads (0: one per core), each index
 // exactly once; indices are handed out in order as threads become free. The bodies must be
 // independent, so the results do not depend on the number of threads. The first exception a

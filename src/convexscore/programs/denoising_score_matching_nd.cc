@@ -4,7 +4,6 @@
 #include <chrono>
 #include <limits>
 #include <mutex>
-#include <thread>
 #include <optional>
 #include <cmath>
 #include <sstream>
@@ -252,9 +251,8 @@ void CheckDenoisingLevelsND(const Eigen::Ref<const Eigen::MatrixXd>& x,
   }
   // Every level has n * copies noisy inputs: one budget check covers them all, with as many
   // pattern sets as levels can be in progress at once (one per thread; FitDenoisingLevelsND).
-  const int threads = options.threads > 0 ? options.threads
-                                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  CheckBudget(n * copies, d, options, std::min(threads, static_cast<int>(sigmas.size())));
+  CheckBudget(n * copies, d, options,
+              std::min(ResolveThreads(options.threads), static_cast<int>(sigmas.size())));
 }
 
 std::vector<DenoisingLevelND> FitDenoisingLevelsND(const Eigen::Ref<const Eigen::MatrixXd>& x,
@@ -262,16 +260,13 @@ std::vector<DenoisingLevelND> FitDenoisingLevelsND(const Eigen::Ref<const Eigen:
                                                    std::uint64_t noise_seed,
                                                    const DenoisingScoreMatchingNDOptions& options) {
   CheckDenoisingLevelsND(x, sigmas, copies, options);
-  const Eigen::MatrixXd points = x;
   const int num_levels = static_cast<int>(sigmas.size()), d = static_cast<int>(x.cols());
-  std::vector<DenoisingLevelND> levels(num_levels);
+  // The levels (sigma, copies, noise seed) and their noisy data, as every multi-level fit makes
+  // them; the fits themselves come below.
   std::vector<DenoisingDataND> noisy;
-  for (int l = 0; l < num_levels; ++l) {
-    levels[l].sigma = sigmas[l];
-    levels[l].copies = copies;
-    levels[l].noise_seed = noise_seed + l;
-    noisy.push_back(MakeDenoisingDataND(points, sigmas[l], copies, levels[l].noise_seed));
-  }
+  std::vector<DenoisingLevelND> levels = FitEachNoiseLevel<DenoisingLevelND>(
+      x, sigmas, copies, noise_seed,
+      [&](DenoisingLevelND&, const DenoisingDataND& data, const auto&) { noisy.push_back(data); });
   // Every (level, coordinate) program is one task, the smallest sigma's first (sigmas decrease,
   // and the smallest take longest), so that the threads stay busy to the end: run level by
   // level, the two coordinates of the 80-point spiral's sigma 0.01 left a core idle for 5 s.

@@ -123,9 +123,10 @@ void CheckDenoisingLevelsND(const Eigen::Ref<const Eigen::MatrixXd>& x,
                             const DenoisingScoreMatchingNDOptions& options);
 
 // The loop of the multi-level fits (both architectures): level l gets sigmas[l], `copies`, the
-// noise seed noise_seed + l and its noisy data (MakeDenoisingDataND), which
-// fit(level, noisy, levels_so_far) fits into level.result. Level has the fields sigma, copies,
-// noise_seed and result.
+// noise seed noise_seed + l and its noisy data (MakeDenoisingDataND), and
+// fit(level, noisy, levels_so_far) is called on them in order (the shared architecture fits
+// level.result there; FitDenoisingLevelsND keeps the data and fits the levels side by side).
+// Level has the fields sigma, copies, noise_seed and result.
 template <typename Level, typename Fit>
 std::vector<Level> FitEachNoiseLevel(const Eigen::Ref<const Eigen::MatrixXd>& x,
                                      std::span<const double> sigmas, int copies,

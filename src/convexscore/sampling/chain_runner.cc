@@ -92,8 +92,7 @@ ChainRunOutcome RunChains(const LangevinOptions& options, std::size_t levels,
   }
   const std::int64_t total = particles * options.steps * level_count;
 
-  int threads = options.threads;
-  if (threads == 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = ResolveThreads(options.threads);  // >= 0 checked above
   ChainRunState state;
   // Chunks of particles handed out on demand balance the load; their size does not matter
   // for the result (each particle is independent).
